@@ -1,0 +1,1 @@
+"""Error-span detectors (see ``base.Detector`` and ``base.Span``)."""

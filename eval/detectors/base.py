@@ -1,0 +1,83 @@
+"""The Span record and the detector interface.
+
+A Span links the words of a version to the reference words they betray (modelled on
+mt-metrics-eval's ``Error`` and XCOMET's ``error_spans``, plus the link back to the reference).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["minor", "major", "critical"]
+CATEGORIES: tuple[str, ...] = (
+    "accuracy/mistranslation",
+    "accuracy/omission",
+    "accuracy/addition",
+    "accuracy/untranslated",
+    "terminology",
+    "fluency",
+)
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """A piece of a cleaned segment: text and character offsets [start, end)."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Span:
+    """One finding. ``hyp`` is None for an omission, ``ref`` is None for an addition."""
+
+    system: str
+    lang: str
+    ref_segment_ids: list[int]
+    hyp_segment_ids: list[int]
+    hyp: TextSpan | None
+    ref: TextSpan | None
+    category: str
+    severity: Severity
+    detector: str
+    confidence: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AlignedPair:
+    """One aligned bead: reference sentence(s) and the version's sentence(s), joined by a space.
+
+    ``ref_ids``/``hyp_ids`` are sentence indices; one side is empty for 1-0 / 0-1 beads.
+    ``bridge`` is the version text translated into the reference language, when there is one.
+    """
+
+    system: str
+    ref_lang: str
+    hyp_lang: str
+    ref_ids: tuple[int, ...]
+    hyp_ids: tuple[int, ...]
+    ref: str
+    hyp: str
+    similarity: float
+    bridge: str | None = None
+
+
+class Detector(ABC):
+    """A detector; ``name`` is its config name. Missing resources → ``DetectorSkipped``."""
+
+    name: str = "detector"
+
+    @abstractmethod
+    def detect(self, pairs: list[AlignedPair]) -> list[Span]:
+        """Find error spans in one system's aligned pairs."""
+
+
+class DetectorSkipped(Exception):
+    """Raised by a detector that lacks a resource for a language; the runner records the reason."""

@@ -1,0 +1,1 @@
+"""Multilingual encoders behind one interface (see ``base.Embedder``)."""

@@ -1,0 +1,1 @@
+"""Metrics behind one interface (see ``base.Metric``)."""

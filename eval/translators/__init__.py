@@ -1,0 +1,1 @@
+"""MT engines behind one interface (see ``base.Translator``)."""
