@@ -1,0 +1,99 @@
+"""The corpus manifest (data/corpora/<name>/manifest.yaml): which file is which language and role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eval.corpus import SUPPORTED_LANGS, Document
+from eval.errors import InputError
+from eval.textio import read_text
+
+ROLES = ("reference", "version")
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    file: str
+    lang: str
+    role: str
+    origin: str = ""
+    licence: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    root: Path
+    documents: list[DocumentSpec] = field(default_factory=list)
+
+    @property
+    def reference(self) -> DocumentSpec:
+        return next(d for d in self.documents if d.role == "reference")
+
+    @property
+    def versions(self) -> list[DocumentSpec]:
+        return [d for d in self.documents if d.role == "version"]
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise InputError(f"{path}: manifest not found; every corpus folder needs a manifest.yaml")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: invalid YAML ({exc}); fix the manifest") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping with 'documents', got {type(data).__name__}")
+    return data
+
+
+def load_manifest(corpus_dir: str | Path) -> Manifest:
+    """Read and validate manifest.yaml: known languages and roles, exactly one reference."""
+    root = Path(corpus_dir)
+    path = root / "manifest.yaml"
+    data = _load_yaml(path)
+    docs_raw = data.get("documents")
+    if not isinstance(docs_raw, list) or not docs_raw:
+        raise InputError(f"{path}: 'documents' must be a non-empty list of {{file, lang, role}} entries")
+    docs: list[DocumentSpec] = []
+    for i, entry in enumerate(docs_raw, 1):
+        if not isinstance(entry, dict) or "file" not in entry:
+            raise InputError(f"{path}: document #{i} needs at least 'file', 'lang' and 'role'")
+        lang = str(entry.get("lang", ""))
+        role = str(entry.get("role", ""))
+        if lang not in SUPPORTED_LANGS:
+            raise InputError(
+                f"{path}: document {entry['file']} has unknown language {lang!r}; "
+                f"use one of {', '.join(sorted(SUPPORTED_LANGS))}"
+            )
+        if role not in ROLES:
+            raise InputError(
+                f"{path}: document {entry['file']} has unknown role {role!r}; use 'reference' or 'version'"
+            )
+        docs.append(
+            DocumentSpec(
+                file=str(entry["file"]), lang=lang, role=role, origin=str(entry.get("origin", "")),
+                licence=str(entry.get("licence", "")), name=str(entry.get("name") or Path(entry["file"]).stem),
+            )
+        )
+    refs = [d for d in docs if d.role == "reference"]
+    if len(refs) != 1:
+        raise InputError(f"{path}: exactly one document must have role 'reference', found {len(refs)}")
+    names = [d.name for d in docs]
+    if len(set(names)) != len(names):
+        raise InputError(f"{path}: document names must be unique, got {names}")
+    return Manifest(name=str(data.get("name") or root.name), root=root, documents=docs)
+
+
+def load_document(manifest: Manifest, spec: DocumentSpec) -> Document:
+    decoded = read_text(manifest.root / spec.file)
+    return Document(
+        name=spec.name, lang=spec.lang, role=spec.role,  # type: ignore[arg-type]
+        path=str(manifest.root / spec.file), text=decoded.text, sha256=decoded.sha256,
+        origin=spec.origin, licence=spec.licence,
+    )

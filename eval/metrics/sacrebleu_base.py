@@ -1,0 +1,70 @@
+"""Shared machinery for the sacrebleu metrics (BLEU, chrF, TER).
+
+Sufficient statistics are extracted once per system; the corpus score, the per-segment scores
+and (later) the bootstrap resamples are all computed from them, so a segment-level report costs
+almost nothing on top of sacrebleu's own ``corpus_score``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from eval.errors import MetricError
+from eval.metrics.base import Metric, MetricResult, ScoringInput
+
+
+def check_same_language(name: str, data: ScoringInput) -> None:
+    """n-gram metrics compare texts in one language only (design rule 1)."""
+    if data.hyp_lang and data.ref_lang and data.hyp_lang != data.ref_lang:
+        raise MetricError(
+            f"{name} compares texts in one language only, got hypothesis {data.hyp_lang!r} vs reference "
+            f"{data.ref_lang!r}: bridge the system into {data.ref_lang!r} first or use a cross-lingual metric"
+        )
+
+
+def check_counts(name: str, data: ScoringInput) -> None:
+    if len(data.hyps) != len(data.refs):
+        raise MetricError(f"{name}: {len(data.hyps)} hypothesis segments vs {len(data.refs)} reference segments")
+    if not data.hyps:
+        raise MetricError(f"{name}: no segments to score")
+
+
+class SacrebleuMetric(Metric):
+    """A sacrebleu metric. Subclasses build ``corpus_metric`` and ``sentence_metric`` objects."""
+
+    name = "sacrebleu"
+
+    def __init__(self) -> None:
+        self.corpus_metric: Any = None
+        self.sentence_metric: Any = None
+
+    def statistics(self, hyps: list[str], refs: list[str]) -> np.ndarray:
+        """Per-segment sufficient statistics, shape (n_segments, n_stats), from sacrebleu itself."""
+        stats = self.corpus_metric._extract_corpus_statistics(hyps, [refs])
+        return np.asarray(stats, dtype=np.float64)
+
+    def corpus_from_stats(self, stats: np.ndarray) -> float:
+        total = stats.sum(axis=0)
+        return float(self.corpus_metric._compute_score_from_stats(list(total)).score)
+
+    def segments_from_stats(self, stats: np.ndarray) -> list[float]:
+        compute = self.sentence_metric._compute_score_from_stats
+        return [float(compute(list(row)).score) for row in stats]
+
+    def signature(self) -> str:
+        return str(self.corpus_metric.get_signature())
+
+    def score(self, data: ScoringInput) -> MetricResult:
+        check_counts(self.name, data)
+        check_same_language(self.name, data)
+        stats = self.statistics(data.hyps, data.refs)
+        return MetricResult(
+            metric=self.name,
+            corpus=self.corpus_from_stats(stats),
+            segments=self.segments_from_stats(stats),
+            signature=self.signature(),
+            higher_is_better=self.higher_is_better,
+            extra={"stats": stats},
+        )

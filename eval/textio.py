@@ -1,0 +1,88 @@
+"""Decoding and normalization of text files: the one place where bytes become text.
+
+UTF-8 with or without BOM and UTF-16 with BOM are read directly; anything else is detected with
+charset-normalizer and accepted only when the detection is unambiguous, otherwise the error names
+the file and gives the iconv command that fixes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from eval.errors import InputError
+
+log = logging.getLogger(__name__)
+
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_HSPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+#: Cleanly-decoded share that charset-normalizer must reach before we trust a non-UTF-8 guess.
+_MAX_CHAOS = 0.1
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    encoding: str
+    sha256: str
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def decode_bytes(data: bytes, where: str) -> tuple[str, str]:
+    """Bytes → (text, encoding name). Raises InputError naming ``where`` when undecidable."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.chaos > _MAX_CHAOS:
+        raise InputError(
+            f"{where}: not valid UTF-8 (byte {utf8_error.start}: {utf8_error.reason}) and the encoding could not "
+            f"be detected; convert it, e.g. `iconv -f WINDOWS-1252 -t UTF-8 {where} > fixed.txt`"
+        )
+    log.warning("%s: not UTF-8, decoded as %s (detected)", where, best.encoding)
+    return str(best), best.encoding
+
+
+def normalize_text(text: str) -> str:
+    """NFC, Unix newlines, no zero-width characters, single spaces, no trailing blanks per line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = unicodedata.normalize("NFC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    lines = [_HSPACE.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines)
+
+
+def read_text(path: str | Path) -> DecodedText:
+    """Read, decode and normalize one text file; a missing or empty file is an InputError."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: file not found; check the path in the corpus manifest or config")
+    data = p.read_bytes()
+    text, encoding = decode_bytes(data, str(p))
+    text = normalize_text(text)
+    if not text.strip():
+        raise InputError(f"{p}: the document is empty; put the text in it or remove it from the manifest")
+    return DecodedText(text=text, encoding=encoding, sha256=hashlib.sha256(data).hexdigest())
+
+
+def read_lines(path: str | Path) -> tuple[list[str], str]:
+    """A line-aligned file: one segment per line (blank lines kept as empty segments, final newline ignored)."""
+    decoded = read_text(path)
+    lines = decoded.text.split("\n")
+    while lines and lines[-1] == "":
+        lines.pop()
+    return lines, decoded.sha256

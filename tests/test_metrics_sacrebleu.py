@@ -1,0 +1,58 @@
+"""BLEU/chrF/chrF++/TER against golden values printed by the sacrebleu 2.6.0 CLI.
+
+Fixture: tests/data/golden/ref.fr (6 lines of the DGSN reference) and hyp.fr (their Apertium fr→es→fr
+round trip). Values from:
+  sacrebleu ref.fr -i hyp.fr -m bleu|chrf|ter [-b] [--sentence-level] -w 6   (and --chrf-word-order 2)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.errors import MetricError
+from eval.metrics.base import ScoringInput
+from eval.metrics.bleu import BleuMetric
+from eval.metrics.chrf import ChrfMetric
+from eval.metrics.ter import TerMetric
+
+GOLDEN = {
+    "bleu": (82.659029, [81.573466, 0.000000, 85.874302, 82.012680, 80.737112, 82.620870]),
+    "chrf": (92.517729, [92.441283, 49.285714, 95.014706, 92.582983, 90.756220, 92.114642]),
+    "chrf++": (91.606478, [91.373704, 42.244898, 94.208171, 91.742384, 90.154775, 91.038689]),
+    "ter": (8.823529, [8.928571, 100.000000, 5.952381, 8.510638, 10.843373, 7.352941]),
+}
+
+
+def _data(golden_dir: Path) -> ScoringInput:
+    hyps = (golden_dir / "hyp.fr").read_text(encoding="utf-8").splitlines()
+    refs = (golden_dir / "ref.fr").read_text(encoding="utf-8").splitlines()
+    return ScoringInput(hyps=hyps, refs=refs, hyp_lang="fr", ref_lang="fr")
+
+
+@pytest.mark.parametrize(
+    "metric", [BleuMetric(), ChrfMetric(), ChrfMetric(word_order=2), TerMetric()], ids=lambda m: m.name
+)
+def test_matches_sacrebleu_cli(metric, golden_dir: Path) -> None:
+    result = metric.score(_data(golden_dir))
+    corpus, segments = GOLDEN[metric.name]
+    assert result.corpus == pytest.approx(corpus, abs=5e-7)
+    assert result.segments == pytest.approx(segments, abs=5e-7)
+    assert "version:2.6.0" in result.signature
+
+
+def test_signature_names_the_settings(golden_dir: Path) -> None:
+    assert BleuMetric().score(_data(golden_dir)).signature.startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp")
+    assert "nw:2" in ChrfMetric(word_order=2).score(_data(golden_dir)).signature
+
+
+def test_cross_language_pairing_is_refused() -> None:
+    data = ScoringInput(hyps=["hola"], refs=["bonjour"], hyp_lang="es", ref_lang="fr")
+    with pytest.raises(MetricError, match="one language only"):
+        BleuMetric().score(data)
+
+
+def test_count_mismatch_names_both_counts() -> None:
+    with pytest.raises(MetricError, match="2 hypothesis segments vs 1 reference"):
+        ChrfMetric().score(ScoringInput(hyps=["a", "b"], refs=["a"]))
