@@ -1,0 +1,78 @@
+// Span ↔ reference linking and filters for report.html; plain JS, no network, no libraries.
+(function () {
+  "use strict";
+  var pinned = null;
+
+  function sidsOf(el) { return (el.getAttribute("data-sids") || "").split(" ").filter(Boolean); }
+
+  function clearLinks() {
+    document.querySelectorAll(".linked").forEach(function (el) { el.classList.remove("linked"); });
+    document.querySelectorAll(".err.active").forEach(function (el) { el.classList.remove("active"); });
+  }
+
+  function showLinks(el) {
+    clearLinks();
+    if (!el) { return; }
+    sidsOf(el).forEach(function (sid) {
+      document.querySelectorAll('[data-for~="' + sid + '"]').forEach(function (t) { t.classList.add("linked"); });
+      document.querySelectorAll('.err[data-sids~="' + sid + '"]').forEach(function (s) { s.classList.add("active"); });
+    });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest ? ev.target.closest(".err") : null;
+    if (el && !el.classList.contains("off")) {
+      pinned = (pinned === el) ? null : el;
+      showLinks(pinned);
+    } else if (!ev.target.closest || !ev.target.closest(".filters")) {
+      pinned = null;
+      clearLinks();
+    }
+  });
+  document.addEventListener("mouseover", function (ev) {
+    var el = ev.target.closest ? ev.target.closest(".err") : null;
+    if (el && !el.classList.contains("off")) { showLinks(el); }
+  });
+  document.addEventListener("mouseout", function (ev) {
+    var el = ev.target.closest ? ev.target.closest(".err") : null;
+    if (el) { showLinks(pinned); }
+  });
+  document.addEventListener("keydown", function (ev) {
+    var el = document.activeElement;
+    if ((ev.key === "Enter" || ev.key === " ") && el && el.classList && el.classList.contains("err")) {
+      ev.preventDefault();
+      el.click();
+    }
+  });
+
+  function checked(name) {
+    var out = {};
+    document.querySelectorAll('input[name="' + name + '"]').forEach(function (i) { out[i.value] = i.checked; });
+    return out;
+  }
+
+  function applyFilters() {
+    var system = document.getElementById("f-system");
+    var want = system ? system.value : "";
+    var cats = checked("f-cat"), sevs = checked("f-sev");
+    var onlyEl = document.getElementById("f-only");
+    var only = onlyEl ? onlyEl.checked : false;
+    document.querySelectorAll(".err").forEach(function (el) {
+      var on = cats[el.getAttribute("data-cat")] !== false && sevs[el.getAttribute("data-sev")] !== false;
+      el.classList.toggle("off", !on);
+    });
+    document.querySelectorAll("section.version").forEach(function (sec) {
+      sec.classList.toggle("hidden", want !== "" && sec.getAttribute("data-system") !== want);
+    });
+    document.querySelectorAll("tr.bead").forEach(function (tr) {
+      var visible = tr.querySelectorAll(".err:not(.off)").length > 0;
+      tr.classList.toggle("hidden", only && !visible);
+    });
+    pinned = null;
+    clearLinks();
+  }
+
+  document.querySelectorAll(".filters input, .filters select").forEach(function (el) {
+    el.addEventListener("change", applyFilters);
+  });
+})();

@@ -1,0 +1,84 @@
+"""The HTML report in a real headless Chromium (system binary, offline): it renders and reacts.
+
+Set EVAL_RUN_DIR=<run folder> to check a real run as well (e.g. a DGSN run from `make run`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from eval.reports import build_reports
+from eval.reports.browser_check import CHROMIUM, CHROMIUM_ARGS, check_report_in_browser
+
+pytestmark = pytest.mark.e2e
+
+FIXTURE = Path(__file__).parent / "data" / "run_fixture"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def _needs_browser() -> None:
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"no system Chromium at {CHROMIUM}")
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    dest = tmp_path / "run_fixture"
+    shutil.copytree(FIXTURE, dest)
+    return dest
+
+
+def test_fixture_report_in_chromium(run_dir: Path) -> None:
+    build_reports(run_dir)
+    shot = check_report_in_browser(run_dir)
+    assert shot == run_dir / "report.png"
+    assert shot.read_bytes()[:8] == PNG_MAGIC and shot.stat().st_size > 10_000
+
+
+def test_filters_omissions_and_rtl_in_chromium(run_dir: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    html_path, _ = build_reports(run_dir)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page()
+            page.goto(html_path.as_uri())
+            congelacion = page.locator("td.hyp .err", has_text="congelación")
+            enrolement = page.locator("td.ref .ref-link", has_text="enrôlement").first
+            congelacion.hover()
+            assert "linked" in (enrolement.get_attribute("class") or "")
+            # omission: clicking the reference-side error highlights the omitted reference words
+            omission = page.locator("td.ref .err[data-cat='accuracy/omission']").first
+            omission.click()
+            assert "linked" in (omission.get_attribute("class") or "")
+            # Arabic versions read right to left
+            ar_cell = page.locator("section.version[data-system='ar'] td.hyp").first
+            assert ar_cell.evaluate("e => getComputedStyle(e).direction") == "rtl"
+            assert ar_cell.evaluate("e => getComputedStyle(e).textAlign") in ("right", "start")
+            # filters: category off → span unstyled; system → other versions hidden
+            page.locator("input[name='f-cat'][value='accuracy/mistranslation']").uncheck()
+            assert "off" in (congelacion.get_attribute("class") or "")
+            page.locator("#f-only").check()
+            assert page.locator("section.version[data-system='en'] tr.bead.hidden").count() == 1
+            page.select_option("#f-system", "ar")
+            assert page.locator("section.version[data-system='es']").is_hidden()
+            assert page.locator("section.version[data-system='ar']").is_visible()
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(not os.environ.get("EVAL_RUN_DIR"), reason="set EVAL_RUN_DIR to check a real run folder")
+def test_real_run_report_in_chromium(tmp_path: Path) -> None:
+    src = Path(os.environ["EVAL_RUN_DIR"])
+    dest = tmp_path / src.name  # work on a copy: the real run folder stays as the run left it
+    shutil.copytree(src, dest)
+    build_reports(dest)
+    shot = check_report_in_browser(dest)
+    assert shot.read_bytes()[:8] == PNG_MAGIC
