@@ -1,0 +1,1 @@
+"""Cross-lingual alignment: sentences (DP over embedding similarities), then words (SimAlign-style)."""

@@ -1,0 +1,104 @@
+"""Word alignment: tokenization, Itermax on synthetic matrices (fast), e5 on the dgsn corpus (slow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval.align.words import (
+    Word,
+    align_words,
+    align_words_from_states,
+    itermax,
+    links_by_ref,
+    mutual_argmax,
+    words_of,
+)
+from eval.embedders.base import TokenStates
+from eval.errors import ConfigError
+
+E5_DIR = Path(__file__).resolve().parents[1] / "models" / "multilingual-e5-small"
+
+
+def test_words_of_splits_elisions_and_keeps_hyphens_and_numbers() -> None:
+    text = "les menaces d’enrôlement de l'OIPC qu'Interpol, la plate-forme, 3,5 et 1.000 dell'Interpol."
+    assert [w.text for w in words_of(text)] == [
+        "les", "menaces", "d’", "enrôlement", "de", "l'", "OIPC", "qu'", "Interpol", "la",
+        "plate-forme", "3,5", "et", "1.000", "dell'", "Interpol",
+    ]  # fmt: skip
+    for w in words_of(text):
+        assert text[w.start : w.end] == w.text
+
+
+def test_words_of_keeps_arabic_words_with_diacritics_whole() -> None:
+    text = "قدم الوفد عرضًا شاملًا يومي 3 و4 شتنبر"
+    assert [w.text for w in words_of(text)] == ["قدم", "الوفد", "عرضًا", "شاملًا", "يومي", "3", "و4", "شتنبر"]
+
+
+def test_words_of_keeps_english_possessives_and_names() -> None:
+    assert [w.text for w in words_of("INTERPOL’s O'Brien don't")] == ["INTERPOL’s", "O'Brien", "don't"]
+
+
+def test_mutual_argmax_and_itermax_on_a_synthetic_matrix() -> None:
+    sim = np.array(
+        [
+            [0.9, 0.1, 0.1, 0.1],
+            [0.1, 0.8, 0.7, 0.1],
+            [0.1, 0.75, 0.2, 0.1],
+            [0.1, 0.1, 0.1, 0.6],
+        ]
+    )
+    assert sorted(zip(*np.nonzero(mutual_argmax(sim)), strict=True)) == [(0, 0), (1, 1), (3, 3)]
+    # Round two (worked by hand from simalign's iter_max): row 2 and column 2 were left over;
+    # each takes its best partner among the half-masked (alpha 0.9) aligned ones.
+    assert sorted(zip(*np.nonzero(itermax(sim)), strict=True)) == [(0, 0), (1, 1), (1, 2), (2, 1), (3, 3)]
+    assert sorted(zip(*np.nonzero(itermax(sim, max_count=1)), strict=True)) == [(0, 0), (1, 1), (3, 3)]
+
+
+def _states(text: str, vectors: list[list[float]], spans: list[tuple[int, int]]) -> TokenStates:
+    return TokenStates(text=text, vectors=np.asarray(vectors, dtype=float), offsets=spans)
+
+
+def test_subword_links_map_to_words_with_the_max_similarity() -> None:
+    ref = _states("le drone", [[1, 0, 0], [0, 1, 0], [0, 0.9, 0.1]], [(0, 2), (3, 6), (6, 8)])
+    hyp = _states("el dron", [[1, 0.1, 0], [0, 1, 0.05]], [(0, 2), (3, 7)])
+    links = align_words_from_states(ref, hyp, "mutual_argmax")
+    assert [(lk.ref.text, lk.hyp.text) for lk in links] == [("le", "el"), ("drone", "dron")]
+    assert links[1].similarity == pytest.approx(1 / np.sqrt(1.0025), abs=1e-6)
+    assert links_by_ref(links)[Word("drone", 3, 8)][0].hyp == Word("dron", 3, 7)
+
+
+def test_unknown_method_is_a_config_error() -> None:
+    s = _states("a", [[1.0]], [(0, 1)])
+    with pytest.raises(ConfigError, match="unknown word alignment method"):
+        align_words_from_states(s, s, "argmax")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (E5_DIR / "model.safetensors").is_file(), reason=f"e5 model not built at {E5_DIR}")
+def test_e5_links_the_mistranslations_in_the_aligned_beads() -> None:
+    from test_align_sentences import aligned_corpus, corpus_sentences
+
+    from eval.embedders.e5 import E5Embedder
+
+    embedder = E5Embedder(model_dir=str(E5_DIR))
+    sents = corpus_sentences()
+    ref_id = next(i for i, s in enumerate(sents["fr"]) if "enrôlement" in s)
+    expected = {
+        "es": {"enrôlement": "congelación", "drones": "aviones"},
+        "en": {"enrôlement": "recruitment", "drones": "drones"},
+        "it": {"enrôlement": "reclutamento", "drones": "droni"},
+        "ar": {"enrôlement": "التجنيد"},
+    }
+    beads = aligned_corpus("e5")
+    for lang, wanted in expected.items():
+        bead = next(b for b in beads[lang][0] if ref_id in b.ref_ids)
+        ref_text = " ".join(sents["fr"][i] for i in bead.ref_ids)
+        hyp_text = " ".join(sents[lang][j] for j in bead.hyp_ids)
+        by_ref = links_by_ref(align_words(ref_text, hyp_text, embedder))
+        for ref_word, hyp_word in wanted.items():
+            got = [lk.hyp.text for w, lks in by_ref.items() if w.text == ref_word for lk in lks]
+            print(f"e5 fr-{lang}: {ref_word} -> {got}")
+            assert any(hyp_word in g for g in got), (lang, ref_word, got)
