@@ -1,0 +1,85 @@
+"""Any transformers encoder (LaBSE, xlm-roberta-base, a local fine-tune) by path or hub name."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from eval.cache import Cache
+from eval.embedders.loading import (
+    Pooling,
+    TransformersEmbedder,
+    TransformersEncoder,
+    dir_signature,
+    load_encoder,
+    resolve_path,
+)
+from eval.errors import ConfigError
+
+
+class HFEmbedder(TransformersEmbedder):
+    """Plain ``AutoModel`` + mean or CLS pooling; token states from ``hidden_states[layer]``.
+
+    A sentence-transformers directory loads too (its root holds the transformer), but only the
+    transformer runs: extra Dense/Normalize modules (LaBSE's) are skipped, so use ``pooling=cls``
+    for LaBSE and expect vectors close to, not identical with, ``SentenceTransformer.encode``.
+    """
+
+    name = "hf"
+
+    def __init__(
+        self,
+        model: str,
+        pooling: Pooling = "mean",
+        prefix: str = "",
+        layer: int = 8,
+        local_files_only: bool | None = None,
+        batch_size: int = 32,
+        max_length: int = 512,
+        threads: int | None = None,
+        cache: Cache | None = None,
+    ) -> None:
+        if pooling not in ("mean", "cls"):
+            raise ConfigError(f"embedder hf: pooling must be 'mean' or 'cls', got {pooling!r}")
+        local = resolve_path(model)
+        # A relative path that exists under the project root is local; anything else is a hub name.
+        self.local_dir: Path | None = local if local.exists() or Path(model).is_absolute() else None
+        self.model = str(self.local_dir) if self.local_dir else model
+        self.model_id = model
+        self.pooling = pooling
+        self.prefix = prefix
+        self.layer = layer
+        if local_files_only is None:
+            local_files_only = self.local_dir is not None or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+        self.local_files_only = local_files_only
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.threads = threads
+        self.cache = cache
+        self._encoder = None
+        self._sha: str | None = None
+
+    @property
+    def sha(self) -> str:
+        """Weights hash for a local dir; the hub commit for a hub name (loads the model)."""
+        if self._sha is None:
+            if self.local_dir is not None:
+                self._sha = dir_signature(self.local_dir)
+            else:
+                commit = getattr(self.encoder.model.config, "_commit_hash", None)
+                self._sha = commit or hashlib.sha256(self.model.encode()).hexdigest()
+        return self._sha
+
+    def _load(self) -> TransformersEncoder:
+        hint = (
+            f"check the path, or for a hub name ({self.model_id}) make sure it is in the local HF cache "
+            "or that internet access is allowed (unset HF_HUB_OFFLINE, local_files_only=false)"
+        )
+        return load_encoder(
+            self.model,
+            local_files_only=self.local_files_only,
+            batch_size=self.batch_size,
+            max_length=self.max_length,
+            hint=hint,
+        )
