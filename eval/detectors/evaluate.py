@@ -1,0 +1,122 @@
+"""Precision/recall of detectors against a hand annotation (tests/data/gold_spans_dgsn.json).
+
+Why: thresholds are only honest when measured; a detected span counts as correct when its hyp or
+ref text overlaps a gold span's text of the same system (category-agnostic, as in span-level
+MQM agreement studies), and a gold span is recalled when any detected span overlaps it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eval.detectors.base import AlignedPair, Span
+from eval.detectors.names_numbers import fold
+
+
+@dataclass(frozen=True)
+class PR:
+    """Counts and figures of one detector on one annotation."""
+
+    detector: str
+    n_detected: int
+    n_gold: int
+    true_detected: int
+    recalled_gold: int
+
+    @property
+    def precision(self) -> float:
+        return self.true_detected / self.n_detected if self.n_detected else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.recalled_gold / self.n_gold if self.n_gold else 0.0
+
+
+def load_gold(path: str | Path) -> tuple[dict[str, list[AlignedPair]], dict[str, list[dict[str, Any]]]]:
+    """Hand-aligned beads per system (system name = language code) and the gold spans."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    ref_lang = data.get("ref_lang", "fr")
+    beads = {
+        sys: [
+            AlignedPair(
+                sys,
+                ref_lang,
+                sys,
+                tuple(b["ref_ids"]),
+                tuple(b["hyp_ids"]),
+                b["ref"],
+                b["hyp"],
+                1.0 if b["ref"] and b["hyp"] else 0.0,
+            )
+            for b in bs
+        ]
+        for sys, bs in data["beads"].items()
+    }
+    return beads, data["spans"]
+
+
+def _hits(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return False
+    fa, fb = fold(a).strip(" .,;"), fold(b).strip(" .,;")
+    return bool(fa) and bool(fb) and (fa in fb or fb in fa)
+
+
+def matches(span: Span, gold: dict[str, Any]) -> bool:
+    """Text overlap on the hyp side, or on the ref side."""
+    return _hits(span.hyp.text if span.hyp else None, gold.get("hyp")) or _hits(
+        span.ref.text if span.ref else None, gold.get("ref")
+    )
+
+
+def precision_recall(detector: str, spans: list[Span], gold: dict[str, list[dict[str, Any]]]) -> PR:
+    """P/R of ``spans`` (all systems) against the gold spans of the systems they cover."""
+    systems = sorted(gold)
+    found = [s for s in spans if s.system in gold]
+    true = sum(1 for s in found if any(matches(s, g) for g in gold[s.system]))
+    n_gold = sum(len(gold[sys]) for sys in systems)
+    recalled = sum(1 for sys in systems for g in gold[sys] if any(matches(s, g) for s in found if s.system == sys))
+    return PR(detector, len(found), n_gold, true, recalled)
+
+
+def simple_aligner(embedder: Any, layer: int = 8, threshold: float = 0.0) -> Any:
+    """Mutual-argmax word aligner over token states; used only when eval.align.words is absent."""
+    import numpy as np
+
+    from eval.detectors.stopwords import tokens
+
+    class W:
+        def __init__(self, text: str, start: int, end: int) -> None:
+            self.text, self.start, self.end = text, start, end
+
+    class L:
+        def __init__(self, ref: W, hyp: W, similarity: float) -> None:
+            self.ref, self.hyp, self.similarity = ref, hyp, similarity
+
+    def word_vecs(ts: Any) -> tuple[list[W], Any]:
+        words = [W(*t) for t in tokens(ts.text)]
+        rows = []
+        for w in words:
+            idx = [i for i, (s, e) in enumerate(ts.offsets) if s < w.end and w.start < e]
+            v = ts.vectors[idx].mean(0) if idx else np.zeros(ts.vectors.shape[1])
+            rows.append(v / (np.linalg.norm(v) or 1.0))
+        return words, np.array(rows)
+
+    def align(ref: str, hyp: str) -> list[Any]:
+        a, b = embedder.token_states([ref, hyp], layer=layer)
+        rw, rv = word_vecs(a)
+        hw, hv = word_vecs(b)
+        if not rw or not hw:
+            return []
+        sim = rv @ hv.T
+        out = []
+        for i in range(len(rw)):
+            j = int(sim[i].argmax())
+            if int(sim[:, j].argmax()) == i and sim[i, j] >= threshold:
+                out.append(L(rw[i], hw[j], float(sim[i, j])))
+        return out
+
+    return align

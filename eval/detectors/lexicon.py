@@ -1,0 +1,171 @@
+"""Apertium dictionary access through ``lt-proc``: morphological analysis and bilingual lookup.
+
+Why: the mistranslation and names detectors need lexical evidence ("is *aviones* a dictionary
+translation of *drones*?"), and Apertium's compiled dictionaries give it for fr↔es, en↔es and
+it↔es; en/it reach French by composing through Spanish. Lookups are batched (one ``lt-proc``
+process per dictionary per call, not per word) and cached in memory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval.errors import MissingApertiumError
+
+log = logging.getLogger(__name__)
+
+APERTIUM_DIR = Path("/usr/share/apertium")
+# ISO 639-1 → the codes each Apertium package uses for the language.
+_PACKAGES: dict[frozenset[str], tuple[str, dict[str, str]]] = {
+    frozenset({"fr", "es"}): ("apertium-fr-es", {"fr": "fr", "es": "es"}),
+    frozenset({"en", "es"}): ("apertium-eng-spa", {"en": "eng", "es": "spa"}),
+    frozenset({"it", "es"}): ("apertium-spa-ita", {"it": "ita", "es": "spa"}),
+}
+_UNIT = re.compile(r"\^((?:[^$\\]|\\.)*)\$")
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One reading of a surface form: lemma and its tag string (``<n><m><pl>``)."""
+
+    lemma: str
+    tags: str
+
+    @property
+    def pos(self) -> str:
+        m = re.match(r"<([^>]+)>", self.tags)
+        return m.group(1) if m else ""
+
+
+def _direct_pair(src: str, tgt: str) -> tuple[Path, Path] | None:
+    """(automorf of src, autobil src→tgt) of an installed package, or None."""
+    entry = _PACKAGES.get(frozenset({src, tgt}))
+    if entry is None:
+        return None
+    pkg, codes = entry
+    base = APERTIUM_DIR / pkg / f"{codes[src]}-{codes[tgt]}"
+    morf, bil = Path(f"{base}.automorf.bin"), Path(f"{base}.autobil.bin")
+    if morf.is_file() and bil.is_file():
+        return morf, bil
+    return None
+
+
+def run_lt_proc(flag: str, binary: Path, units: list[str]) -> list[str]:
+    """Feed ``units`` (one per line) to one ``lt-proc`` process; return its ``^…$`` units in order."""
+    exe = shutil.which("lt-proc")
+    if exe is None:
+        raise MissingApertiumError("lt-proc not found: install lttoolbox (apt-get install lttoolbox)")
+    # A full stop between units keeps lt-proc from joining neighbours into multiword entries.
+    text = "\n.\n".join(units) + "\n"
+    proc = subprocess.run(
+        [exe, flag, str(binary)], input=text, capture_output=True, text=True, check=False, timeout=120
+    )
+    if proc.returncode != 0:
+        raise MissingApertiumError(f"lt-proc {flag} {binary} failed: {proc.stderr.strip()[:200]}")
+    out = [u for u in _UNIT.findall(proc.stdout) if not u.startswith("./")]
+    return out
+
+
+@dataclass
+class Lexicon:
+    """Cached Apertium lookups. ``available(src, tgt)`` says whether a (composed) route exists."""
+
+    apertium_dir: Path = APERTIUM_DIR
+    pivot: str = "es"
+    _analyses: dict[tuple[str, str], list[Analysis]] = field(default_factory=dict)
+    _bil: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+
+    def _morf(self, lang: str) -> Path | None:
+        for other in ("es", "fr", "en", "it"):
+            if other == lang:
+                continue
+            pair = _direct_pair(lang, other)
+            if pair is not None:
+                return pair[0]
+        return None
+
+    def has_analyser(self, lang: str) -> bool:
+        return self._morf(lang) is not None
+
+    def route(self, src: str, tgt: str) -> list[str] | None:
+        """Languages visited from src to tgt (direct or through the pivot), or None."""
+        if src == tgt:
+            return [src]
+        if _direct_pair(src, tgt) is not None:
+            return [src, tgt]
+        if _direct_pair(src, self.pivot) is not None and _direct_pair(self.pivot, tgt) is not None:
+            return [src, self.pivot, tgt]
+        return None
+
+    def available(self, src: str, tgt: str) -> bool:
+        return self.route(src, tgt) is not None and self.has_analyser(src)
+
+    def analyse(self, lang: str, words: list[str]) -> dict[str, list[Analysis]]:
+        """Readings of each word (lower-cased); unknown words map to an empty list."""
+        morf = self._morf(lang)
+        keys = sorted({w.lower() for w in words})
+        if morf is None:
+            return {w: [] for w in keys}
+        todo = [w for w in keys if (lang, w) not in self._analyses and w.strip()]
+        if todo:
+            units = run_lt_proc("-a", morf, todo)
+            got: dict[str, list[Analysis]] = {}
+            for unit in units:
+                surface, *readings = unit.split("/")
+                got[surface.lower()] = [
+                    Analysis(r[: r.index("<")] if "<" in r else r, "".join(_TAGS.findall(r)))
+                    for r in readings
+                    if not r.startswith("*") and "<" in r
+                ]
+            for w in todo:
+                self._analyses[(lang, w)] = got.get(w, [])
+        return {w: self._analyses.get((lang, w), []) for w in keys}
+
+    def _bilingual(self, src: str, tgt: str, analyses: list[Analysis]) -> dict[Analysis, list[Analysis]]:
+        pair = _direct_pair(src, tgt)
+        if pair is None:
+            return {a: [] for a in analyses}
+        bil = pair[1]
+        todo = sorted({a for a in analyses if (src, tgt, a.lemma + a.tags) not in self._bil}, key=str)
+        if todo:
+            units = run_lt_proc("-b", bil, [f"^{a.lemma}{a.tags}$" for a in todo])
+            for a, unit in zip(todo, units, strict=False):
+                outs = unit.split("/")[1:]
+                self._bil[(src, tgt, a.lemma + a.tags)] = [o for o in outs if not o.startswith("@")]
+        result: dict[Analysis, list[Analysis]] = {}
+        for a in analyses:
+            outs = self._bil.get((src, tgt, a.lemma + a.tags), [])
+            result[a] = [Analysis(o[: o.index("<")] if "<" in o else o, "".join(_TAGS.findall(o))) for o in outs]
+        return result
+
+    def translate_lemmas(self, src: str, tgt: str, words: list[str]) -> dict[str, set[str]]:
+        """Dictionary translations (lemmas, lower-cased) of each word's readings, src → tgt.
+
+        Composes through the pivot when no direct dictionary exists; an empty set means the
+        dictionary has no entry (not that the word is wrong).
+        """
+        keys = sorted({w.lower() for w in words})
+        route = self.route(src, tgt)
+        if route is None or not self.has_analyser(src):
+            return {w: set() for w in keys}
+        readings = self.analyse(src, keys)
+        if src == tgt:
+            return {w: {a.lemma.lower() for a in readings[w]} for w in keys}
+        current: dict[str, set[Analysis]] = {w: set(readings[w]) for w in keys}
+        for a_lang, b_lang in itertools.pairwise(route):
+            flat = sorted({a for s in current.values() for a in s}, key=str)
+            table = self._bilingual(a_lang, b_lang, flat)
+            current = {w: {t for a in s for t in table.get(a, [])} for w, s in current.items()}
+        return {w: {a.lemma.lower() for a in s} for w, s in current.items()}
+
+    def lemmas(self, lang: str, words: list[str]) -> dict[str, set[str]]:
+        """Lemmas of each word (itself when unknown), lower-cased."""
+        an = self.analyse(lang, words)
+        return {w: ({a.lemma.lower() for a in r} or {w}) for w, r in an.items()}

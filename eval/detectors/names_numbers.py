@@ -1,0 +1,423 @@
+"""Proper names, numbers, ordinals and dates of the reference, each checked against the version.
+
+Why: names and figures are the errors readers notice first ("Rione" for Lyon, "Niall Gutton" for
+Neal Jetton) and they need no translation model, only forms: the same spelling, the language's
+exonym, an Arabic-script transliteration (compared as consonant skeletons), or the same number
+written as digits or an ordinal word.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from eval.detectors.base import AlignedPair, Detector, Severity, Span, TextSpan
+from eval.detectors.lexicon import Lexicon
+from eval.detectors.stopwords import tokens
+
+# Exonyms: French form → forms in the other languages (lower-case, accents kept).
+EXONYMS: dict[str, tuple[str, ...]] = {
+    "lyon": ("lyon", "lione", "ليون"),
+    "maroc": ("marruecos", "morocco", "marocco", "المغرب", "المغربية", "المملكة المغربية"),
+    "djibouti": ("yibuti", "djibouti", "gibuti", "جيبوتي"),
+    "comores": ("comoras", "comoros", "comore", "جزر القمر", "القمر"),
+    "somalie": ("somalia", "الصومال"),
+    "soudan": ("sudán", "sudan", "السودان"),
+    "mauritanie": ("mauritania", "موريتانيا"),
+    "france": ("francia", "france", "فرنسا"),
+    "paris": ("parís", "parigi", "باريس"),
+    "rabat": ("rabat", "الرباط"),
+    "moyen-orient": ("oriente medio", "medio oriente", "middle east", "الشرق الأوسط"),
+    "afrique": ("áfrica", "africa", "إفريقيا", "أفريقيا"),
+    "interpol": ("interpol", "الأنتربول", "الإنتربول", "الانتربول"),
+    "espagne": ("españa", "spain", "spagna", "إسبانيا"),
+    "italie": ("italia", "italy", "إيطاليا"),
+    "algérie": ("argelia", "algeria", "الجزائر"),
+    "tunisie": ("túnez", "tunisia", "تونس"),
+    "égypte": ("egipto", "egypt", "egitto", "مصر"),
+}
+MONTHS: dict[str, tuple[str, ...]] = {
+    "janvier": ("enero", "january", "gennaio", "يناير", "جانفي"),
+    "février": ("febrero", "february", "febbraio", "فبراير"),
+    "mars": ("marzo", "march", "مارس"),
+    "avril": ("abril", "april", "aprile", "أبريل"),
+    "mai": ("mayo", "may", "maggio", "ماي", "مايو"),
+    "juin": ("junio", "june", "giugno", "يونيو"),
+    "juillet": ("julio", "july", "luglio", "يوليوز", "يوليو"),
+    "août": ("agosto", "august", "غشت", "أغسطس"),
+    "septembre": ("septiembre", "september", "settembre", "شتنبر", "سبتمبر"),
+    "octobre": ("octubre", "october", "ottobre", "أكتوبر"),
+    "novembre": ("noviembre", "november", "نونبر", "نوفمبر"),
+    "décembre": ("diciembre", "december", "dicembre", "دجنبر", "ديسمبر"),
+}
+# Ordinal word stems 1–20 per language (gender/number endings are matched by prefix).
+ORDINALS: dict[str, list[tuple[str, ...]]] = {
+    "fr": [
+        ("premi",),
+        ("deuxi", "second"),
+        ("troisi",),
+        ("quatri",),
+        ("cinqui",),
+        ("sixi",),
+        ("septi",),
+        ("huiti",),
+        ("neuvi",),
+        ("dixi",),
+        ("onzi",),
+        ("douzi",),
+        ("treizi",),
+        ("quatorzi",),
+        ("quinzi",),
+        ("seizi",),
+        ("dix-septi",),
+        ("dix-huiti",),
+        ("dix-neuvi",),
+        ("vingti",),
+    ],
+    "es": [
+        ("primer",),
+        ("segund",),
+        ("tercer",),
+        ("cuart",),
+        ("quint",),
+        ("sext",),
+        ("séptim", "septim"),
+        ("octav",),
+        ("noven",),
+        ("décim", "decim"),
+        ("undécim", "decimoprimer"),
+        ("duodécim", "decimosegund"),
+        ("decimotercer",),
+        ("decimocuart",),
+        ("decimoquint",),
+        ("decimosext",),
+        ("decimoséptim",),
+        ("decimoctav",),
+        ("decimonoven",),
+        ("vigésim", "vigesim"),
+    ],
+    "en": [
+        ("first",),
+        ("second",),
+        ("third",),
+        ("fourth",),
+        ("fifth",),
+        ("sixth",),
+        ("seventh",),
+        ("eighth",),
+        ("ninth",),
+        ("tenth",),
+        ("eleventh",),
+        ("twelfth",),
+        ("thirteenth",),
+        ("fourteenth",),
+        ("fifteenth",),
+        ("sixteenth",),
+        ("seventeenth",),
+        ("eighteenth",),
+        ("nineteenth",),
+        ("twentieth",),
+    ],
+    "it": [
+        ("prim",),
+        ("second",),
+        ("terz",),
+        ("quart",),
+        ("quint",),
+        ("sest",),
+        ("settim",),
+        ("ottav",),
+        ("nono", "nona", "noni", "none"),
+        ("decim",),
+        ("undicesim",),
+        ("dodicesim",),
+        ("tredicesim",),
+        ("quattordicesim",),
+        ("quindicesim",),
+        ("sedicesim",),
+        ("diciassettesim",),
+        ("diciottesim",),
+        ("diciannovesim",),
+        ("ventesim",),
+    ],
+    "ar": [
+        ("الأول", "الاول"),
+        ("الثاني",),
+        ("الثالث",),
+        ("الرابع",),
+        ("الخامس",),
+        ("السادس",),
+        ("السابع",),
+        ("الثامن",),
+        ("التاسع",),
+        ("العاشر",),
+        ("الحادي عشر", "الحادية عشرة"),
+        ("الثاني عشر", "الثانية عشرة"),
+        ("الثالث عشر",),
+        ("الرابع عشر",),
+        ("الخامس عشر",),
+        ("السادس عشر",),
+        ("السابع عشر",),
+        ("الثامن عشر",),
+        ("التاسع عشر",),
+        ("العشرون", "العشرين"),
+    ],
+}
+_ORD_SUFFIX = re.compile(r"^(\d+)(?:er|ère|re|ème|eme|e|th|st|nd|rd|º|ª|°|a|o)?$", re.IGNORECASE)
+_AR_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_ACRONYM = re.compile(r"^[A-Z]{2,}$")
+_LATIN2SKEL = [
+    ("sch", "s"),
+    ("ch", "s"),
+    ("sh", "s"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("dj", "j"),
+    ("gu", "g"),
+    ("qu", "k"),
+    ("ck", "k"),
+    ("x", "ks"),
+]
+_LATIN_CLASS = {"c": "k", "q": "k", "g": "j", "p": "b", "v": "f", "z": "s", "y": "", "w": "", "h": "h"}
+_AR_CLASS = {
+    "ب": "b",
+    "ت": "t",
+    "ث": "t",
+    "ج": "j",
+    "ح": "h",
+    "خ": "k",
+    "د": "d",
+    "ذ": "d",
+    "ر": "r",
+    "ز": "s",
+    "س": "s",
+    "ش": "s",
+    "ص": "s",
+    "ض": "d",
+    "ط": "t",
+    "ظ": "s",
+    "غ": "j",
+    "ف": "f",
+    "ق": "k",
+    "ك": "k",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ه": "h",
+    "گ": "j",
+    "ڤ": "f",
+    "پ": "b",
+}
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for comparing Latin names."""
+    nfd = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in nfd if not unicodedata.combining(c))
+
+
+def skeleton(text: str) -> str:
+    """Consonant skeleton shared by Latin and Arabic spellings (Hammouchi ≈ حموشي → hms)."""
+    if any("\u0600" <= c <= "\u06ff" for c in text):
+        out = "".join(_AR_CLASS.get(c, "") for c in text)
+    else:
+        t = fold(text)
+        for a, b in _LATIN2SKEL:
+            t = t.replace(a, b)
+        t = re.sub(r"h(?=[^aeiou]|$)", "", t)
+        out = "".join(_LATIN_CLASS.get(c, c) for c in t if c.isalpha() and c not in "aeiou")
+    return re.sub(r"(.)\1+", r"\1", out)
+
+
+def translit_similarity(a: str, b: str) -> float:
+    """Similarity of two spellings, possibly in different scripts, by consonant skeleton."""
+    sa, sb = skeleton(a), skeleton(b)
+    if not sa or not sb:
+        return 0.0
+    return difflib.SequenceMatcher(None, sa, sb).ratio()
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, fold(a), fold(b)).ratio()
+
+
+def number_value(word: str, lang: str) -> int | None:
+    """Value of a digit token (8, 8ème, 8th, ٨) or an ordinal word (octava, الثامن), else None."""
+    w = word.translate(_AR_DIGITS)
+    m = _ORD_SUFFIX.match(w)
+    if m:
+        return int(m.group(1))
+    low = word.lower()
+    if lang == "ar":
+        low = re.sub(r"^[وبل](?=ال)", "", low)
+        for i, stems in enumerate(ORDINALS["ar"]):
+            if any(low == s or low == s + "ة" for s in stems):
+                return i + 1
+        return None
+    for i, stems in enumerate(ORDINALS.get(lang, [])):
+        if any(low.startswith(s) and len(low) <= len(s) + 3 for s in stems):
+            return i + 1
+    return None
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A name, number or month of the reference with its kind and its accepted target forms."""
+
+    span: TextSpan
+    kind: str  # name | number | date
+    value: str
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in '.!?:;"«“'
+
+
+def reference_entities(ref: str, lexicon: Lexicon | None) -> list[Entity]:
+    """Names (capitalized, not a dictionary common word), numbers and months of a French reference."""
+    toks = tokens(ref)
+    common: set[str] = set()
+    if lexicon is not None and lexicon.has_analyser("fr"):
+        caps = [t for t, _, _ in toks if t[:1].isupper()]
+        for w, readings in lexicon.analyse("fr", caps).items():
+            if readings and not any(r.pos == "np" for r in readings):
+                common.add(w)
+    out: list[Entity] = []
+    i = 0
+    while i < len(toks):
+        word, s, e = toks[i]
+        low = word.lower()
+        if number_value(word, "fr") is not None and any(c.isdigit() for c in word):
+            out.append(Entity(TextSpan(word, s, e), "number", str(number_value(word, "fr"))))
+        elif low in MONTHS:
+            out.append(Entity(TextSpan(word, s, e), "date", low))
+        elif _ACRONYM.match(word):
+            pass  # acronyms are legitimately expanded in translations; no reliable check
+        elif word[:1].isupper() and (
+            low in EXONYMS or (low not in common and not _sentence_initial(ref, s) and len(word) > 1)
+        ):
+            j = i
+            # Join adjacent capitalized unknown tokens into one name (Neal Jetton).
+            while (
+                j + 1 < len(toks)
+                and toks[j + 1][0][:1].isupper()
+                and toks[j + 1][0].lower() not in common
+                and toks[j + 1][0].lower() not in EXONYMS
+                and ref[toks[j][2] : toks[j + 1][1]] == " "
+                and low not in EXONYMS
+            ):
+                j += 1
+            e = toks[j][2]
+            out.append(Entity(TextSpan(ref[s:e], s, e), "name", ref[s:e].lower()))
+            i = j
+        i += 1
+    return out
+
+
+def _variants(ent: Entity) -> tuple[str, ...]:
+    if ent.kind == "date":
+        return (ent.value, *MONTHS[ent.value])
+    return (ent.value, *EXONYMS.get(ent.value, ()))
+
+
+def _ngrams(hyp: str, n_max: int) -> list[TextSpan]:
+    toks = tokens(hyp)
+    grams: list[TextSpan] = []
+    for n in range(1, n_max + 1):
+        for i in range(len(toks) - n + 1):
+            s, e = toks[i][1], toks[i + n - 1][2]
+            grams.append(TextSpan(hyp[s:e], s, e))
+    return grams
+
+
+def _found(ent: Entity, hyp: str, hyp_lang: str) -> bool:
+    if ent.kind == "number":
+        return any(str(number_value(t, hyp_lang)) == ent.value for t, _, _ in tokens(hyp)) or any(
+            str(number_value(g.text, hyp_lang)) == ent.value for g in _ngrams(hyp, 2)
+        )
+    folded = fold(hyp)
+    for v in _variants(ent):
+        fv = fold(v)
+        if hyp_lang == "ar" or any("\u0600" <= c <= "\u06ff" for c in v):
+            if fv in folded:
+                return True
+        elif re.search(rf"(?<!\w){re.escape(fv)}(?!\w)", folded):
+            return True
+    if ent.kind == "name":
+        n = len(ent.value.split())
+        for g in _ngrams(hyp, n + 1):
+            if any(_ratio(g.text, v) >= 0.85 for v in _variants(ent)):
+                return True
+            if hyp_lang == "ar" and translit_similarity(g.text, ent.value) >= 0.8:
+                return True
+    return False
+
+
+def _wrong_counterpart(ent: Entity, hyp: str, hyp_lang: str, others: list[Entity]) -> TextSpan | None:
+    """The version's look-alike of a missing name (Rione ~ Lione) or a different number."""
+    if ent.kind == "number":
+        return None
+    if ent.kind != "name" or hyp_lang == "ar":
+        return None
+    n = len(ent.value.split())
+    best: tuple[float, TextSpan] | None = None
+    for g in _ngrams(hyp, n + 1):
+        if not g.text[:1].isupper() or not all(w[:1].isupper() for w in g.text.split()):
+            continue
+        if any(_found(o, g.text, hyp_lang) for o in others if o is not ent and o.kind == "name"):
+            continue
+        if len(g.text.split()) != n:
+            continue
+        score = max(_ratio(g.text, v) for v in _variants(ent))
+        if score >= 0.45 and (best is None or score > best[0]):
+            best = (score, g)
+    return best[1] if best else None
+
+
+@dataclass
+class NamesNumbersDetector(Detector):
+    """Flags names/numbers/dates of the reference missing or altered in the aligned version."""
+
+    name: str = "names_numbers"
+    use_lexicon: bool = True
+    lexicon: Lexicon | None = None
+
+    def __post_init__(self) -> None:
+        if self.lexicon is None and self.use_lexicon:
+            self.lexicon = Lexicon()
+
+    def detect(self, pairs: list[AlignedPair]) -> list[Span]:
+        spans: list[Span] = []
+        for p in pairs:
+            if not p.ref.strip() or not p.hyp.strip():
+                continue
+            ents = reference_entities(p.ref, self.lexicon)
+            for ent in ents:
+                if _found(ent, p.hyp, p.hyp_lang):
+                    continue
+                wrong = _wrong_counterpart(ent, p.hyp, p.hyp_lang, ents)
+                category = "accuracy/mistranslation" if wrong else "accuracy/omission"
+                severity: Severity = "major" if ent.kind in ("name", "number") else "minor"
+                spans.append(
+                    Span(
+                        system=p.system,
+                        lang=p.hyp_lang,
+                        ref_segment_ids=list(p.ref_ids),
+                        hyp_segment_ids=list(p.hyp_ids),
+                        hyp=wrong,
+                        ref=ent.span,
+                        category=category,
+                        severity=severity,
+                        detector=self.name,
+                        confidence=0.8 if wrong else 0.6,
+                        evidence={
+                            "kind": ent.kind,
+                            "expected": sorted(set(_variants(ent))) if ent.kind != "number" else [ent.value],
+                            "found": wrong.text if wrong else None,
+                        },
+                    )
+                )
+        return spans

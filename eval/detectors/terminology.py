@@ -1,0 +1,166 @@
+"""Terminology: a glossary term of the reference whose approved translation is absent from the version.
+
+Why: a localization lead's glossary is the cheapest, most trusted check ("enrôlement" must be
+"reclutamiento", not "congelación"); the span links to the word the version used instead, found
+through the word alignment.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.detectors.base import AlignedPair, Detector, Span, TextSpan
+from eval.detectors.names_numbers import fold
+from eval.errors import GlossaryError
+
+LANGS = ("es", "en", "it", "ar")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry: the French term and its approved translations per language."""
+
+    source: str
+    targets: dict[str, tuple[str, ...]]
+    note: str = ""
+
+
+def _read_csv(path: Path) -> list[Term]:
+    terms: list[Term] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or "term_fr" not in reader.fieldnames:
+            raise GlossaryError(f"{path}:1: header must start with term_fr (columns: term_fr, es, en, it, ar, note)")
+        for row in reader:
+            line = reader.line_num
+            if None in row or any(v is None for v in row.values()):
+                raise GlossaryError(f"{path}:{line}: wrong number of fields (expected {len(reader.fieldnames)})")
+            src = (row.get("term_fr") or "").strip()
+            if not src:
+                raise GlossaryError(f"{path}:{line}: empty term_fr")
+            targets = {
+                lang: tuple(t.strip() for t in (row.get(lang) or "").split("|") if t.strip())
+                for lang in LANGS
+                if lang in row
+            }
+            terms.append(Term(src, targets, (row.get("note") or "").strip()))
+    return terms
+
+
+def _read_tbx(path: Path) -> list[Term]:
+    from translate.storage import tbx
+
+    try:
+        store = tbx.tbxfile.parsefile(str(path))
+    except Exception as exc:  # translate-toolkit raises lxml errors carrying the line
+        line = getattr(exc, "lineno", None) or "?"
+        raise GlossaryError(f"{path}:{line}: TBX does not parse: {exc}") from exc
+    terms: list[Term] = []
+    for unit in store.units:
+        targets: dict[str, list[str]] = {}
+        source = ""
+        for lang_set in unit.xmlelement.iter("{*}langSet", "langSet"):
+            lang = (lang_set.get("{http://www.w3.org/XML/1998/namespace}lang") or "").split("-")[0]
+            for term in lang_set.iter("{*}term", "term"):
+                text = (term.text or "").strip()
+                if lang == "fr" and not source:
+                    source = text
+                elif text:
+                    targets.setdefault(lang, []).append(text)
+        if source:
+            terms.append(Term(source, {k: tuple(v) for k, v in targets.items()}))
+    return terms
+
+
+def load_glossary(path: str | Path) -> list[Term]:
+    """Read a glossary (.csv or .tbx); a file that does not parse raises GlossaryError(file:line)."""
+    p = Path(path)
+    if not p.is_file():
+        raise GlossaryError(f"{p}: glossary file not found; set detector.terminology.glossary to a .csv or .tbx")
+    if p.suffix.lower() == ".tbx":
+        return _read_tbx(p)
+    if p.suffix.lower() == ".csv":
+        return _read_csv(p)
+    raise GlossaryError(f"{p}:1: unknown glossary format {p.suffix!r}; use .csv or .tbx")
+
+
+def _pattern(term: str) -> re.Pattern[str]:
+    """Case/accent-insensitive match of a term, tolerating a plural/inflection ending per word."""
+    words = [re.escape(fold(w)) for w in re.split(r"[\s]+", term.strip())]
+    body = r"\W+".join(w + r"\w{0,3}" for w in words)
+    return re.compile(rf"(?<!\w){body}(?!\w)")
+
+
+def find_term(text: str, term: str) -> list[TextSpan]:
+    """Occurrences of ``term`` in ``text`` (folded matching; fold keeps offsets for Latin text)."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        folded = text.lower()
+    return [TextSpan(text[m.start() : m.end()], m.start(), m.end()) for m in _pattern(term).finditer(folded)]
+
+
+@dataclass
+class TerminologyDetector(Detector):
+    """Checks each glossary term found in the reference against the aligned version."""
+
+    name: str = "terminology"
+    glossary: str | None = None
+    terms: list[Term] = field(default_factory=list)
+    aligner: Callable[[str, str], list[Any]] | None = None
+    embedder: Any = None
+
+    def __post_init__(self) -> None:
+        if self.glossary and not self.terms:
+            self.terms = load_glossary(self.glossary)
+        if self.aligner is None and self.embedder is not None:
+            from eval.detectors.omission_addition import make_aligner
+
+            self.aligner = make_aligner(self.embedder)
+
+    def detect(self, pairs: list[AlignedPair]) -> list[Span]:
+        spans: list[Span] = []
+        for p in pairs:
+            if not p.ref.strip() or not p.hyp.strip():
+                continue
+            links: list[Any] | None = None
+            for term in self.terms:
+                approved = term.targets.get(p.hyp_lang, ())
+                if not approved:
+                    continue
+                hits = find_term(p.ref, term.source)
+                if not hits or any(find_term(p.hyp, a) for a in approved):
+                    continue
+                if links is None:
+                    links = self.aligner(p.ref, p.hyp) if self.aligner else []
+                for hit in hits:
+                    used = [lk.hyp for lk in links if lk.ref.start < hit.end and hit.start < lk.ref.end]
+                    hyp = None
+                    if used:
+                        s, e = min(w.start for w in used), max(w.end for w in used)
+                        hyp = TextSpan(p.hyp[s:e], s, e)
+                    spans.append(
+                        Span(
+                            p.system,
+                            p.hyp_lang,
+                            list(p.ref_ids),
+                            list(p.hyp_ids),
+                            hyp,
+                            hit,
+                            "terminology",
+                            "major" if hyp is not None else "minor",
+                            self.name,
+                            0.9 if hyp else 0.6,
+                            {
+                                "term": term.source,
+                                "approved": list(approved),
+                                "used": hyp.text if hyp else None,
+                                "note": term.note,
+                            },
+                        )
+                    )
+        return spans

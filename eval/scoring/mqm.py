@@ -1,0 +1,145 @@
+"""MQM scorecard per system, after the MQM 2.0 scoring model (themqm.org, "Scoring models").
+
+Why: localization leads decide pass/fail on an MQM score, not on BLEU. APT sums the severity
+multipliers (× category weight) of the merged spans; NPT normalises APT to a reference word count
+(APT / EWC × reference_word_count); OQS = MSV − NPT × scaling, so with the defaults
+(reference_word_count = MSV = 100, scaling 1) OQS = 100 × (1 − APT/EWC), the raw scoring model.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.detectors.base import CATEGORIES, AlignedPair, Span
+from eval.errors import ConfigError
+
+BASE_COLUMNS = (
+    "system",
+    "lang",
+    "eval_words",
+    "n_minor",
+    "n_major",
+    "n_critical",
+    "apt",
+    "npt",
+    "oqs",
+    "threshold",
+    "verdict",
+)
+
+
+@dataclass(frozen=True)
+class MQMConfig:
+    """Penalty multipliers per severity, optional weights per category, and the pass threshold."""
+
+    severity_weights: dict[str, float] = field(default_factory=lambda: {"minor": 1.0, "major": 5.0, "critical": 10.0})
+    category_weights: dict[str, float] = field(default_factory=dict)
+    reference_word_count: float = 100.0
+    max_score: float = 100.0
+    scaling: float = 1.0
+    threshold: float = 90.0
+
+    def __post_init__(self) -> None:
+        missing = {"minor", "major", "critical"} - set(self.severity_weights)
+        if missing:
+            raise ConfigError(f"mqm.severity_weights lacks {sorted(missing)}; set minor, major and critical")
+        if self.reference_word_count <= 0 or self.scaling <= 0:
+            raise ConfigError("mqm.reference_word_count and mqm.scaling must be > 0")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> MQMConfig:
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        unknown = sorted(set(d) - set(known) - {"_target_"})
+        if unknown:
+            raise ConfigError(f"mqm config: unknown keys {unknown}; known: {sorted(cls.__dataclass_fields__)}")
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class MQMRow:
+    """One mqm.csv row (see notes/contract.md)."""
+
+    system: str
+    lang: str
+    eval_words: int
+    n_minor: int
+    n_major: int
+    n_critical: int
+    apt: float
+    npt: float
+    oqs: float
+    threshold: float
+    verdict: str
+    categories: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {c: getattr(self, c) for c in BASE_COLUMNS}
+        d.update({f"cat:{k}": v for k, v in self.categories.items()})
+        return d
+
+
+def eval_word_count(pairs: Iterable[AlignedPair]) -> int:
+    """Words of the evaluated version: each hyp sentence counted once (whitespace tokens)."""
+    seen: set[tuple[int, ...]] = set()
+    n = 0
+    for p in pairs:
+        if p.hyp_ids and p.hyp_ids not in seen:
+            seen.add(p.hyp_ids)
+            n += len(p.hyp.split())
+    return n
+
+
+def score_system(system: str, lang: str, spans: list[Span], eval_words: int, config: MQMConfig) -> MQMRow:
+    """APT, NPT, OQS and verdict of one system from its (merged) spans."""
+    if eval_words <= 0:
+        raise ConfigError(f"MQM for system {system!r}: eval_words is {eval_words}; nothing was evaluated")
+    counts = {"minor": 0, "major": 0, "critical": 0}
+    cats = dict.fromkeys(CATEGORIES, 0)
+    apt = 0.0
+    for s in spans:
+        counts[s.severity] += 1
+        cats[s.category] = cats.get(s.category, 0) + 1
+        apt += config.severity_weights[s.severity] * config.category_weights.get(s.category, 1.0)
+    npt = apt / eval_words * config.reference_word_count
+    oqs = config.max_score - npt * config.scaling
+    return MQMRow(
+        system,
+        lang,
+        eval_words,
+        counts["minor"],
+        counts["major"],
+        counts["critical"],
+        round(apt, 4),
+        round(npt, 4),
+        round(oqs, 4),
+        config.threshold,
+        "pass" if oqs >= config.threshold else "fail",
+        cats,
+    )
+
+
+def scorecard(spans: list[Span], systems: dict[str, tuple[str, int]], config: MQMConfig | None = None) -> list[MQMRow]:
+    """One row per system; ``systems`` maps name → (lang, eval_words)."""
+    cfg = config or MQMConfig()
+    return [
+        score_system(name, lang, [s for s in spans if s.system == name], words, cfg)
+        for name, (lang, words) in systems.items()
+    ]
+
+
+def write_mqm_csv(path: str | Path, rows: list[MQMRow]) -> None:
+    """Write mqm.csv with the contract's columns plus one cat:<category> column per category seen."""
+    cats: list[str] = []
+    for r in rows:
+        cats += [c for c in r.categories if c not in cats]
+    header = [*BASE_COLUMNS, *(f"cat:{c}" for c in cats)]
+    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header)
+        w.writeheader()
+        for r in rows:
+            d = r.to_dict()
+            w.writerow({k: d.get(k, 0) for k in header})

@@ -1,0 +1,183 @@
+"""Detectors with fake aligners/embedders; Apertium lookups marked integration."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from eval.detectors.base import AlignedPair, Span, TextSpan
+from eval.detectors.merge import merge_spans
+from eval.detectors.names_numbers import NamesNumbersDetector, number_value, skeleton
+from eval.detectors.omission_addition import OmissionAdditionDetector
+from eval.detectors.terminology import TerminologyDetector, load_glossary
+from eval.detectors.xcomet_spans import XCometSpansDetector
+from eval.errors import GlossaryError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+HAS_APERTIUM = shutil.which("lt-proc") is not None and Path("/usr/share/apertium/apertium-fr-es").is_dir()
+
+
+@dataclass(frozen=True)
+class W:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class L:
+    ref: W
+    hyp: W
+    similarity: float
+
+
+def word(text: str, w: str) -> W:
+    i = text.index(w)
+    return W(w, i, i + len(w))
+
+
+def pair(ref: str, hyp: str, lang: str = "es") -> AlignedPair:
+    return AlignedPair("sys", "fr", lang, (0,) if ref else (), (0,) if hyp else (), ref, hyp, 0.9)
+
+
+REF = "les risques d'attaques terroristes via des drones"
+HYP = "los peligros de los ataques terroristas con aviones"
+
+
+def fake_aligner(ref: str, hyp: str) -> list[L]:
+    table = [("risques", "peligros"), ("attaques", "ataques"), ("terroristes", "terroristas"), ("drones", "aviones")]
+    return [L(word(ref, a), word(hyp, b), 0.8) for a, b in table if a in ref and b in hyp]
+
+
+def test_ordinals_and_skeletons() -> None:
+    assert [
+        number_value(w, lang)
+        for w, lang in [("8ème", "fr"), ("octava", "es"), ("8th", "en"), ("ottavo", "it"), ("الثامن", "ar")]
+    ] == [8] * 5
+    assert skeleton("Hammouchi") == skeleton("حموشي")
+    assert skeleton("Neal Jetton") == skeleton("نايل جوتون")
+
+
+def test_names_wrong_and_missing() -> None:
+    det = NamesNumbersDetector(use_lexicon=False)
+    spans = det.detect(
+        [
+            pair("réunion à Lyon, avec Neal Jetton", "reunión en Rione, con Niall Gutton"),
+            pair("des Comores, du Soudan et de la Mauritanie", "di Comore e Sudan", "it"),
+            pair("la 8ème réunion les 3 et 4 septembre", "l'ottava riunione il 3 e 4 settembre", "it"),
+            pair("à Lyon", "في مدينة ليون", "ar"),
+        ]
+    )
+    got = {(s.ref.text if s.ref else None, s.hyp.text if s.hyp else None, s.category) for s in spans}
+    assert got == {
+        ("Lyon", "Rione", "accuracy/mistranslation"),
+        ("Neal Jetton", "Niall Gutton", "accuracy/mistranslation"),
+        ("Mauritanie", None, "accuracy/omission"),
+    }
+
+
+def test_omission_addition_beads_and_runs() -> None:
+    det = OmissionAdditionDetector(aligner=fake_aligner, min_run=2)
+    spans = det.detect(
+        [
+            pair("Phrase omise en entier ici.", ""),
+            pair("", "Frase añadida."),
+            pair(REF + " et le financement par les crypto-monnaies", HYP),
+        ]
+    )
+    cats = [(s.category, (s.ref or s.hyp).text) for s in spans]  # type: ignore[union-attr]
+    assert cats[0] == ("accuracy/omission", "Phrase omise en entier ici.")
+    assert cats[1] == ("accuracy/addition", "Frase añadida.")
+    assert cats[2] == ("accuracy/omission", "financement par les crypto-monnaies")
+
+
+def test_terminology_links_used_word(tmp_path: Path) -> None:
+    terms = load_glossary(ROOT / "data/corpora/dgsn-interpol-mena/glossary.csv")
+    det = TerminologyDetector(terms=terms, aligner=fake_aligner)
+    spans = det.detect([pair(REF, HYP)])
+    assert [(s.ref.text, s.hyp.text) for s in spans if s.ref and s.hyp] == [("drones", "aviones")]
+    tbx = load_glossary(ROOT / "data/corpora/dgsn-interpol-mena/glossary.tbx")
+    assert {t.source for t in tbx} == {t.source for t in terms}
+
+
+def test_bad_glossary_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "g.csv"
+    bad.write_text("term_fr,es,en,it,ar,note\ndrones,drones,drones,droni,x,,extra\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match=r"g\.csv:2"):
+        load_glossary(bad)
+    tbx = tmp_path / "g.tbx"
+    tbx.write_text("<martif><text><body>\n<termEntry>\n</body></martif>", encoding="utf-8")
+    with pytest.raises(GlossaryError, match=r"g\.tbx:"):
+        load_glossary(tbx)
+
+
+def test_xcomet_spans_linked_to_reference() -> None:
+    det = XCometSpansDetector(
+        error_spans=[
+            [
+                {
+                    "text": "aviones",
+                    "start": HYP.index("aviones"),
+                    "end": len(HYP),
+                    "severity": "major",
+                    "confidence": 0.7,
+                }
+            ]
+        ],
+        aligner=fake_aligner,
+    )
+    (span,) = det.detect([pair(REF, HYP)])
+    assert span.ref == TextSpan("drones", REF.index("drones"), len(REF)) and span.severity == "major"
+
+
+def test_merge_joins_detectors() -> None:
+    a = Span(
+        "s",
+        "es",
+        [0],
+        [0],
+        TextSpan("aviones", 10, 17),
+        TextSpan("drones", 5, 11),
+        "accuracy/mistranslation",
+        "minor",
+        "mistranslation",
+        0.6,
+        {"bt": ["avion"]},
+    )
+    b = Span(
+        "s",
+        "es",
+        [0],
+        [0],
+        TextSpan("aviones", 10, 17),
+        TextSpan("drones", 5, 11),
+        "terminology",
+        "major",
+        "terminology",
+        0.9,
+        {"term": "drones"},
+    )
+    c = Span("s", "es", [0], [0], None, TextSpan("Mauritanie", 40, 50), "accuracy/omission", "major", "x", 0.5)
+    merged = merge_spans([a, b, c])
+    assert len(merged) == 2
+    assert merged[0].detector == "mistranslation+terminology" and merged[0].severity == "major"
+    assert merged[0].confidence == 0.9 and set(merged[0].evidence) == {"mistranslation", "terminology"}
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not HAS_APERTIUM, reason="Apertium fr-es not installed")
+def test_lexicon_batches_and_composes() -> None:
+    from eval.detectors.lexicon import Lexicon
+
+    lex = Lexicon()
+    assert lex.translate_lemmas("es", "fr", ["congelación", "aviones"]) == {
+        "congelación": {"congélation"},
+        "aviones": {"avion"},
+    }
+    assert "recrutement" in lex.translate_lemmas("en", "fr", ["recruitment"])["recruitment"]
+    assert "recrutement" in lex.translate_lemmas("it", "fr", ["reclutamento"])["reclutamento"]
