@@ -29,6 +29,7 @@ def instantiate_with(node: DictConfig | dict[str, Any], **runtime: Any) -> Any:
     target = get_class(str(node["_target_"]))
     params = inspect.signature(target.__init__).parameters
     accepts_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    configured = set(node.keys())
+    # a key the YAML leaves null (e.g. ``cache: null``) is filled at run time
+    configured = {k for k in node.keys() if node[k] is not None}
     extra = {k: v for k, v in runtime.items() if (accepts_all or k in params) and k not in configured}
     return instantiate(node, **extra, _convert_="all")

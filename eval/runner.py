@@ -72,6 +72,7 @@ class RunState:
     signatures: dict[str, str] = field(default_factory=dict)
     models: dict[str, str] = field(default_factory=dict)
     stats: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    uncovered: list[tuple[str, str, str]] = field(default_factory=list)  # (system, lang, reason) of MT not produced
     line_aligned: bool = False
 
     def skip(self, stage: str, system: str, lang: str, reason: str) -> None:
@@ -151,16 +152,25 @@ def add_extra_systems(cfg: DictConfig, state: RunState) -> None:
         )
 
 
+def require_installed(translator: Translator, src: str, tgt: str) -> None:
+    from eval.errors import MissingApertiumError
+
+    message = translator.missing_install(src, tgt)
+    if message:
+        raise MissingApertiumError(message)
+
+
 def add_mt_systems(cfg: DictConfig, state: RunState, translator: Translator) -> None:
     """The reference translated into each target language; uncovered pairs are reported, not skipped."""
     for lang in _progress(list(cfg.mt.targets), "MT", bool(cfg.progress)):
         name = f"{translator.name}-{lang}"
         if lang == state.ref_lang:
             continue
+        require_installed(translator, state.ref_lang, lang)
         if not translator.covers(state.ref_lang, lang):
             reason = translator.not_covered_reason(state.ref_lang, lang)
             state.skip("mt", name, lang, reason)
-            state.score_rows.append(_status_row(name, lang, "mt", "*", "not_covered", reason, route="-"))
+            state.uncovered.append((name, lang, reason))
             continue
         out = translator.translate(state.ref_sents, state.ref_lang, lang)
         state.systems.append(
@@ -178,6 +188,7 @@ def bridge_systems(state: RunState, translator: Translator | None) -> None:
         if translator is None:
             state.bridged[system.name] = Bridged(None, route="-", reason="bridge disabled (bridge.enabled=false)")
             continue
+        require_installed(translator, system.lang, state.ref_lang)
         if not translator.covers(system.lang, state.ref_lang):
             reason = translator.not_covered_reason(system.lang, state.ref_lang)
             state.bridged[system.name] = Bridged(None, route="-", reason=reason)
@@ -198,21 +209,24 @@ def identity_beads(n: int) -> list[Bead]:
 
 def align_systems(state: RunState, embedder: Any) -> None:
     """Sentence-align published versions to the reference; MT and line-aligned systems are 1-1 by construction."""
-    from eval.align.sentences import align_sentences
+    from eval.align.sentences import MIN_SIMILARITY, align_sentences
 
     cfg = state.cfg.align
-    ref_vecs = embedder.embed(state.ref_sents) if embedder is not None and not state.line_aligned else None
     kept: list[System] = []
+    ref_vecs = None
     for system in _progress(state.systems, "align", bool(state.cfg.progress)):
         if state.line_aligned or system.kind == "mt":
             state.beads[system.name] = identity_beads(len(state.ref_sents))
             kept.append(system)
             continue
+        if ref_vecs is None:
+            ref_vecs = embedder.embed(state.ref_sents)
+        min_sim = cfg.min_similarity if cfg.min_similarity is not None else MIN_SIMILARITY.get(embedder.name, 0.35)
         hyp_vecs = embedder.embed(system.segments)
         try:
             beads = align_sentences(
                 ref_vecs, hyp_vecs, system=system.name, max_merge=int(cfg.max_merge), band=cfg.band,
-                min_similarity=float(cfg.min_similarity),
+                min_similarity=float(min_sim),
                 ref_texts=state.ref_sents, hyp_texts=system.segments, embed_fn=embedder.embed,
             )
         except AlignmentError as exc:
@@ -275,17 +289,18 @@ def metric_input(metric: Metric, pairs: list[AlignedPair], state: RunState, syst
 
 
 def segment_stats(metric: Metric, result: MetricResult) -> np.ndarray:
+    """Per-segment sufficient statistics: sacrebleu's own, or (score, 1) for segment-averaged metrics."""
+    from eval.scoring.bootstrap import mean_stats
+
     stats = result.extra.get("stats")
-    return np.asarray(stats) if stats is not None else np.asarray(result.segments, dtype=np.float64)[:, None]
+    return np.asarray(stats) if stats is not None else mean_stats(result.segments)
 
 
-def metric_kind(metric: Metric) -> str:
-    """The statistic family the bootstrap resamples: sacrebleu's own, or a segment mean."""
+def bootstrap_spec(metric: Metric) -> tuple[str, dict[str, Any]]:
+    """The statistic family the bootstrap resamples and its corpus-formula arguments."""
     from eval.metrics.sacrebleu_base import SacrebleuMetric
 
-    if isinstance(metric, SacrebleuMetric):
-        return {"bleu": "bleu", "ter": "ter"}.get(metric.name, "chrf++" if "++" in metric.name else "chrf")
-    return "mean"
+    return metric.bootstrap_spec() if isinstance(metric, SacrebleuMetric) else ("mean", {})
 
 
 def confidence_interval(metric: Metric, stats: np.ndarray, cfg: DictConfig) -> tuple[float | None, float | None]:
@@ -293,14 +308,16 @@ def confidence_interval(metric: Metric, stats: np.ndarray, cfg: DictConfig) -> t
 
     if len(stats) < 2:
         return None, None
-    kind = metric_kind(metric)
-    kwargs = {"metric_obj": metric} if kind != "mean" else {}
-    res = bootstrap_ci(stats, kind, n_samples=int(cfg.n_samples), seed=int(cfg.seed), alpha=float(cfg.alpha),
-                       **kwargs)
-    return float(res[2]), float(res[3])
+    kind, args = bootstrap_spec(metric)
+    res = bootstrap_ci(stats, kind, n_samples=int(cfg.n_samples), seed=int(cfg.seed), alpha=float(cfg.alpha), **args)
+    return res.ci_low, res.ci_high
 
 
 def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
+    for name, lang, reason in state.uncovered:
+        for metric in metrics.values():
+            state.score_rows.append(_status_row(name, lang, "mt", metric.name, "not_covered",
+                                                f"no MT output: {reason}", route="-"))
     for system in _progress(state.systems, "metrics", bool(state.cfg.progress)):
         pairs = scored_pairs(state.pairs[system.name])
         bridged = state.bridged.get(system.name)
@@ -378,15 +395,13 @@ def significance(state: RunState, metrics: dict[str, Metric]) -> None:
                     sys_stats[other.name] = segment_stats(metric, result)
             if not sys_stats:
                 continue
-            kind = metric_kind(metric)
-            kwargs = {"metric_obj": metric} if kind != "mean" else {}
+            kind, args = bootstrap_spec(metric)
             results = paired_bootstrap(base_stats, sys_stats, kind, n_samples=int(cfg.n_samples), seed=int(cfg.seed),
-                                       baseline_name=base.name, **kwargs)
+                                       baseline=base.name, **args)
             results += paired_approximate_randomization(base_stats, sys_stats, kind, n_samples=int(cfg.ar_samples),
-                                                        seed=int(cfg.seed), baseline_name=base.name, **kwargs)
+                                                        seed=int(cfg.seed), baseline=base.name, **args)
             for r in results:
-                row = r.to_row()
-                row["lang"] = lang
+                row = r.to_row(lang)
                 row["metric"] = metric.name
                 state.significance_rows.append(row)
 
@@ -421,19 +436,22 @@ def run_detectors(state: RunState, detectors: dict[str, Any]) -> None:
 
 
 def mqm_rows(state: RunState) -> list[dict[str, Any]]:
-    from eval.scoring.mqm import scorecard
+    """The MQM scorecard per system; its quality score also goes to scores.csv as metric ``mqm``."""
+    from eval.scoring.mqm import MQMConfig, eval_word_count, scorecard
 
-    mcfg = OmegaConf.to_container(state.cfg.mqm, resolve=True)
-    rows = []
-    for system in state.systems:
-        pairs = state.pairs[system.name]
-        spans = [s for s in state.spans if s.system == system.name]
-        row = scorecard(system.name, system.lang, spans, pairs, **mcfg)  # type: ignore[arg-type]
-        rows.append(row)
+    if not state.cfg.get("detector"):
+        return []  # no detector ran: an MQM score of 100 would claim a clean bill nobody checked
+    raw = OmegaConf.to_container(state.cfg.mqm, resolve=True) if state.cfg.get("mqm") else {}
+    config = MQMConfig.from_dict(raw)  # type: ignore[arg-type]
+    systems = {s.name: (s.lang, eval_word_count(state.pairs[s.name])) for s in state.systems}
+    rows = [r.to_dict() for r in scorecard(state.spans, systems, config)]
+    kinds = {s.name: s.kind for s in state.systems}
+    for row in rows:
         state.score_rows.append({
-            "system": system.name, "lang": system.lang, "kind": system.kind, "metric": "mqm", "score": row["oqs"],
-            "ci_low": None, "ci_high": None, "route": "spans", "round_trip": False, "status": "ok",
-            "reason": f"{row['verdict']} (threshold {row['threshold']})", "signature": row.get("signature", ""),
+            "system": row["system"], "lang": row["lang"], "kind": kinds[row["system"]], "metric": "mqm",
+            "score": row["oqs"], "ci_low": None, "ci_high": None, "route": "spans", "round_trip": False,
+            "status": "ok", "reason": f"{row['verdict']} (threshold {row['threshold']})",
+            "signature": f"mqm2.0|weights:{config.severity_weights}|ref_words:{config.reference_word_count}",
         })
     return rows
 
@@ -480,7 +498,9 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
     pd.DataFrame(state.cleaning_rows, columns=["document", "lang", "line_no", "rule", "action", "text"]
                  ).to_csv(d / "cleaning.csv", index=False)
     pd.DataFrame(state.significance_rows).to_csv(d / "significance.csv", index=False)
-    pd.DataFrame(mqm).to_csv(d / "mqm.csv", index=False)
+    from eval.scoring.mqm import BASE_COLUMNS
+
+    pd.DataFrame(mqm, columns=list(mqm[0]) if mqm else list(BASE_COLUMNS)).to_csv(d / "mqm.csv", index=False)
     with (d / "spans.jsonl").open("w", encoding="utf-8") as fh:
         for span in state.spans:
             fh.write(json.dumps(span.to_dict(), ensure_ascii=False) + "\n")
@@ -532,7 +552,7 @@ def console_summary(state: RunState) -> str:
 
 def build_metrics(cfg: DictConfig, embedder: Any, cache: Cache) -> dict[str, Metric]:
     metrics = {}
-    for key, node in (cfg.metric or {}).items():
+    for key, node in (cfg.get("metric") or {}).items():
         metrics[str(key)] = instantiate_with(node, embedder=embedder, cache=Cache(cache.root, "comet", cache.enabled))
     return metrics
 
@@ -540,7 +560,7 @@ def build_metrics(cfg: DictConfig, embedder: Any, cache: Cache) -> dict[str, Met
 def build_detectors(cfg: DictConfig, embedder: Any, translator: Translator | None, cache: Cache,
                     state: RunState) -> dict[str, Any]:
     detectors = {}
-    for key, node in (cfg.detector or {}).items():
+    for key, node in (cfg.get("detector") or {}).items():
         detectors[str(key)] = instantiate_with(
             node, embedder=embedder, translator=translator, cache=cache, ref_lang=state.ref_lang,
             glossary=cfg.corpus.get("glossary"), languages=sorted({state.ref_lang, *(s.lang for s in state.systems)}),
@@ -582,8 +602,8 @@ def run(cfg: DictConfig, run_dir: Path) -> str:
     run_detectors(state, detectors)
     mqm = mqm_rows(state)
     write_run_folder(state, mqm, translator)
-    if cfg.report.get("enabled", True):
-        from eval.reports.html_report import build_reports
+    if cfg.get("report"):
+        from eval.reports import build_reports
 
-        build_reports(run_dir)
+        build_reports(run_dir, cfg.report)
     return console_summary(state)

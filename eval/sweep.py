@@ -52,8 +52,8 @@ class SweepSummary(Callback):
         value = None
         try:
             value = job_return.return_value
-        except Exception as exc:  # a failed job re-raises its exception here
-            log.warning("sweep job %s failed: %s", overrides, exc)
+        except Exception:  # a failed job re-raises its exception here; summarized as "failed"
+            value = None
         self.jobs.append((overrides, value))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sacrebleu.metrics import BLEU
 
 from eval.metrics.sacrebleu_base import SacrebleuMetric
@@ -25,3 +27,7 @@ class BleuMetric(SacrebleuMetric):
         )
         self.corpus_metric = BLEU(**kwargs)  # type: ignore[arg-type]
         self.sentence_metric = BLEU(effective_order=True, **kwargs)  # type: ignore[arg-type]
+        self._spec = {"smooth_method": smooth_method, "smooth_value": smooth_value}
+
+    def bootstrap_spec(self) -> tuple[str, dict[str, Any]]:
+        return "bleu", dict(self._spec)

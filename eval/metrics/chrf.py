@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sacrebleu.metrics import CHRF
 
 from eval.metrics.sacrebleu_base import SacrebleuMetric
@@ -27,3 +29,7 @@ class ChrfMetric(SacrebleuMetric):
             whitespace=whitespace, eps_smoothing=eps_smoothing,
         )
         self.sentence_metric = self.corpus_metric
+        self._spec = {"char_order": char_order, "word_order": word_order, "beta": beta, "eps_smoothing": eps_smoothing}
+
+    def bootstrap_spec(self) -> tuple[str, dict[str, Any]]:
+        return "chrf", dict(self._spec)

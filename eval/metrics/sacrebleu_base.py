@@ -53,6 +53,10 @@ class SacrebleuMetric(Metric):
         compute = self.sentence_metric._compute_score_from_stats
         return [float(compute(list(row)).score) for row in stats]
 
+    def bootstrap_spec(self) -> tuple[str, dict[str, Any]]:
+        """(statistic family, arguments of the corpus formula) for eval.scoring.bootstrap."""
+        return self.name, {}
+
     def signature(self) -> str:
         return str(self.corpus_metric.get_signature())
 

@@ -71,7 +71,10 @@ class RunData:
 
     @property
     def ref_lang(self) -> str:
-        """The reference language, from the manifest's reference system (or a reference row in scores)."""
+        """The reference language, from the manifest's reference entry (or a reference row in scores)."""
+        ref = self.manifest.get("reference")
+        if isinstance(ref, dict) and ref.get("lang"):
+            return str(ref["lang"])
         for sys_ in self.manifest.get("systems", []):
             if sys_.get("kind") == "reference":
                 return str(sys_.get("lang", "und"))

@@ -204,6 +204,13 @@ class ApertiumTranslator(Translator):
                 langs.update(inv.get(p, p) for p in mode.split("-"))
         return {(a, b) for a in langs for b in langs if self._route(a, b, installed)}
 
+    def missing_install(self, src: str, tgt: str) -> str | None:
+        planned = self._route(src, tgt, None)
+        if planned is None:
+            return None
+        missing = [m for m in planned if m not in self.installed_modes()]
+        return missing_mode_message(missing) if self._binary_missing or missing else None
+
     def not_covered_reason(self, src: str, tgt: str) -> str:
         planned = self._route(src, tgt, None)
         if planned is not None:

@@ -36,5 +36,13 @@ class Translator(ABC):
     def covers(self, src: str, tgt: str) -> bool:
         return (src, tgt) in self.pairs()
 
+    def missing_install(self, src: str, tgt: str) -> str | None:
+        """A message when the engine knows a src→tgt route whose packages are not installed, else None.
+
+        The runner turns it into an error: a missing package is fixable, unlike a pair no engine has.
+        """
+        return None
+
     def not_covered_reason(self, src: str, tgt: str) -> str:
-        return f"{self.name} has no {src}→{tgt} route (covers: {', '.join(sorted(f'{a}→{b}' for a, b in self.pairs())) or 'nothing installed'})"
+        covered = ", ".join(sorted(f"{a}→{b}" for a, b in self.pairs())) or "nothing installed"
+        return f"{self.name} has no {src}→{tgt} route (covers: {covered})"
