@@ -32,4 +32,15 @@ def instantiate_with(node: DictConfig | dict[str, Any], **runtime: Any) -> Any:
     # a key the YAML leaves null (e.g. ``cache: null``) is filled at run time
     configured = {k for k in node.keys() if node[k] is not None}
     extra = {k: v for k, v in runtime.items() if (accepts_all or k in params) and k not in configured}
-    return instantiate(node, **extra, _convert_="all")
+    from hydra.errors import InstantiationException
+
+    from eval.errors import EvalError
+
+    try:
+        return instantiate(node, **extra, _convert_="all")
+    except InstantiationException as exc:
+        # hydra wraps constructor errors; a user-fixable one must reach the CLI as itself
+        cause = exc.__cause__
+        if isinstance(cause, EvalError):
+            raise cause from None
+        raise

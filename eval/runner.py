@@ -109,7 +109,7 @@ def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
     for spec in manifest.documents:
         doc = load_document(manifest, spec)
         state.inputs[doc.path] = doc.sha256
-        result = clean_text(doc.name, doc.text, doc.lang, rules, lcheck, corpus=str(cfg.corpus.name))
+        result = clean_text(Path(doc.path).name, doc.text, doc.lang, rules, lcheck, corpus=str(cfg.corpus.name))
         state.cleaning_rows.extend(
             {"document": d.document, "lang": d.lang, "line_no": d.line_no, "rule": d.rule, "action": d.action,
              "text": d.text}
