@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,17 @@ from omegaconf import DictConfig
 log = logging.getLogger(__name__)
 
 
+def varying_overrides(jobs: list[tuple[str, str | None]]) -> list[str]:
+    """Per job, only the overrides that differ between jobs: the sweep's own dimensions."""
+    split = [overrides.split() for overrides, _ in jobs]
+    common = set.intersection(*(set(s) for s in split)) if len(split) > 1 else set()
+    return [" ".join(o for o in s if o not in common) or "(defaults)" for s in split]
+
+
 def summarize_runs(jobs: list[tuple[str, str | None]]) -> pd.DataFrame:
-    """(overrides, run folder or None) per job → one long table with the overrides on every row."""
+    """(overrides, run folder or None) per job → one long table with the varying overrides on every row."""
     frames = []
-    for overrides, run_dir in jobs:
+    for overrides, (_, run_dir) in zip(varying_overrides(jobs), jobs, strict=True):
         if run_dir is None:
             frames.append(pd.DataFrame([{"overrides": overrides, "status": "failed"}]))
             continue
@@ -65,5 +73,12 @@ class SweepSummary(Callback):
         csv_path = self.out_dir / f"{stamp}_summary.csv"
         md_path = csv_path.with_suffix(".md")
         df.to_csv(csv_path, index=False)
-        md_path.write_text(to_markdown(df), encoding="utf-8")
+        common = sorted(set.intersection(*(set(o.split()) for o, _ in self.jobs))) if len(self.jobs) > 1 else []
+        header = f"Sweep of {len(self.jobs)} jobs; common overrides: {' '.join(common) or '(none)'}\n\n"
+        md_path.write_text(header + to_markdown(df), encoding="utf-8")
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        if (sweep_dir / "multirun.yaml").is_file():
+            shutil.copy(sweep_dir / "multirun.yaml", csv_path.with_name(f"{stamp}_multirun.yaml"))
+        if sweep_dir.is_dir() and not [p for p in sweep_dir.iterdir() if p.name != "multirun.yaml"]:
+            shutil.rmtree(sweep_dir)
         print(f"sweep summary: {csv_path}\n{md_path.read_text(encoding='utf-8')}")

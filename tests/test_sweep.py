@@ -1,0 +1,38 @@
+"""A Hydra multirun gathers every job's scores into one summary table (CSV + Markdown)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from eval.config import PROJECT_ROOT
+from eval.sweep import varying_overrides
+
+pytestmark = pytest.mark.integration
+
+
+def test_varying_overrides_keeps_the_sweep_dimensions() -> None:
+    jobs = [("a=1 metric.chrf.word_order=0", "x"), ("a=1 metric.chrf.word_order=2", None)]
+    assert varying_overrides(jobs) == ["metric.chrf.word_order=0", "metric.chrf.word_order=2"]
+
+
+def test_sweep_over_chrf_word_order(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "eval", "--multirun", "corpus=line-aligned", "~embedder", "~translator",
+           "detector=[]", "metric=[bleu,chrf]", "metric.chrf.word_order=0,2", f"results_dir={tmp_path}",
+           "progress=false"]
+    proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(list((tmp_path / "runs").iterdir())) == 2
+    [summary] = list((tmp_path / "sweeps").glob("*_summary.csv"))
+    df = pd.read_csv(summary)
+    assert set(df.overrides) == {"metric.chrf.word_order=0", "metric.chrf.word_order=2"}
+    assert set(df.metric) == {"bleu", "chrf", "chrf++"}
+    md = summary.with_suffix(".md").read_text(encoding="utf-8")
+    assert "| metric.chrf.word_order=2 | es | sysB |" in md
+    assert not list((tmp_path / ".tmp").iterdir())
