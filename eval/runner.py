@@ -526,6 +526,7 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
         "reference": {"lang": state.ref_lang, "segments": len(state.ref_sents)},
     }
     (d / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    (d / "config.resolved.yaml").write_text(OmegaConf.to_yaml(state.cfg, resolve=True), encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------- summary
@@ -564,6 +565,7 @@ def build_detectors(cfg: DictConfig, embedder: Any, translator: Translator | Non
         detectors[str(key)] = instantiate_with(
             node, embedder=embedder, translator=translator, cache=cache, ref_lang=state.ref_lang,
             glossary=cfg.corpus.get("glossary"), languages=sorted({state.ref_lang, *(s.lang for s in state.systems)}),
+            peers=state.pairs,  # other versions' beads: a back-translation shared by peers is a synonym, not an error
         )
     return detectors
 

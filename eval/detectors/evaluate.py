@@ -120,3 +120,48 @@ def simple_aligner(embedder: Any, layer: int = 8, threshold: float = 0.0) -> Any
         return out
 
     return align
+
+
+def load_beads(path: str | Path) -> dict[str, list[AlignedPair]]:
+    """Aligned beads as the runner feeds them (one JSON object per line, as in alignment.csv)."""
+    out: dict[str, list[AlignedPair]] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        b = json.loads(line)
+        out.setdefault(b["system"], []).append(
+            AlignedPair(
+                b["system"],
+                b.get("ref_lang", "fr"),
+                b["hyp_lang"],
+                tuple(b["ref_ids"]),
+                tuple(b["hyp_ids"]),
+                b["ref"],
+                b["hyp"],
+                float(b.get("similarity", 0.0)),
+                b.get("bridge") or None,
+            )
+        )
+    return out
+
+
+def reachable_gold(
+    gold: dict[str, list[dict[str, Any]]], beads: dict[str, list[AlignedPair]]
+) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Gold spans whose text is still in the cleaned beads, and those cleaning removed (ticker lines).
+
+    Why: recall is a detector's figure; a gold span on page furniture that the cleaning stage
+    dropped cannot be found by any detector and is reported apart, not counted as a miss.
+    """
+    kept: dict[str, list[dict[str, Any]]] = {}
+    gone: list[dict[str, Any]] = []
+    for sys, spans in gold.items():
+        hyp_text = fold(" ".join(p.hyp for p in beads.get(sys, [])))
+        ref_text = fold(" ".join(p.ref for p in beads.get(sys, [])))
+        for g in spans:
+            side = (g.get("hyp"), hyp_text) if g.get("hyp") else (g.get("ref"), ref_text)
+            if side[0] and fold(side[0]) in side[1]:
+                kept.setdefault(sys, []).append(g)
+            else:
+                gone.append({"system": sys, **g})
+    return kept, gone

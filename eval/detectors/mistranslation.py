@@ -1,19 +1,22 @@
-"""Mistranslations: content-word links whose lexical evidence says the version means something else.
+"""Mistranslations: version words whose evidence says they mean something else than the reference.
 
 Why: a sentence can score well on COMET while one noun is wrong ("congelación" — freezing — where
-the French says "enrôlement", "aviones" where it says "drones"). Starting from the word
-alignment, each content-word link is judged with evidence a reviewer can check:
+the French says "enrôlement", "aviones" where it says "drones"). No word list is involved; each
+version content word is tied to a reference word and judged with evidence a reviewer can check:
 
-1. dictionaries (Apertium, composed through Spanish for en/it): is the version's lemma among the
-   translations of the reference lemma, or the reference lemma among the back-translations of the
-   version's word? Either way the link is fine;
-2. the back-translation of the version's word into French compared with the reference word
-   (string/lemma match, then embedding similarity);
-3. the bridge (whole version translated into French): the reference word reappearing there clears it.
+1. linking: the bridge (the version back-translated into the reference language) is aligned to
+   the reference as a same-language problem (``bridge_links``): a bridge word equal to a reference
+   word clears the version word; a bridge word left between two anchors stands for the reference
+   word(s) of that gap. The cross-lingual word alignment (e5 token states) confirms the link or
+   picks the right word inside a larger gap; without a bridge it links alone;
+2. dictionaries (Apertium lt-proc, composed through Spanish for en/it; lemmas for the same-language
+   case): the version's lemma among the translations of the reference word, or the reference lemma
+   among the back-translations of the version's word, clears the link;
+3. similarity in context: the back-translation (the bridge word, else the dictionary's) substituted
+   for the reference word in its own sentence, calibrated against neutral substitutes. A synonym
+   (recrutement for enrôlement) stays close; a wrong word (congélation) does not.
 
-A link is flagged only on positive evidence (a back-translation that is not the reference word and
-not close to it in the embedding space), which keeps faithful paraphrases quiet. Without
-dictionaries the embedding similarity of the linked words decides, with lower confidence.
+A link is flagged only on positive evidence, which keeps faithful paraphrases quiet.
 """
 
 from __future__ import annotations
@@ -24,14 +27,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from eval.align.words import Word, words_of
 from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Severity, Span, TextSpan
+from eval.detectors.bridge_links import BridgeLink, align_bridge, hyp_to_bridge, same_word
 from eval.detectors.lexicon import Lexicon
 from eval.detectors.names_numbers import fold
-from eval.detectors.stopwords import is_content, tokens
+from eval.detectors.stopwords import is_content
 
 log = logging.getLogger(__name__)
 # (context template with "{}", reference word, substitute) → calibrated substitution similarity.
 WordSimilarity = Callable[[list[tuple[str, str, str]]], list[float]]
+Aligner = Callable[[str, str], list[Any]]
 # Neutral words: their substitution similarity is the baseline that calibrates e5's compressed cosines.
 DISTRACTORS = ("maison", "table", "musique", "couleur", "jardin", "voiture", "fromage", "montagne")
 
@@ -41,17 +47,16 @@ def embedding_similarity(embedder: Any, distractors: tuple[str, ...] = DISTRACTO
 
     Why: e5 cosines of single words all sit in 0.83–0.93 (drones/avion 0.88 = enrôlement/
     recrutement 0.88). Substituting the word in its reference context and rescaling against
-    neutral substitutes, (s − base) / (1 − base), separates synonyms (≥ 0.34) from wrong words
-    (congélation 0.03, avions 0.28) on the DGSN corpus.
+    neutral substitutes, (s − base) / (1 − base), separates synonyms from wrong words. All
+    contexts a call needs are embedded in one ``embed`` call; results are memoised.
     """
     cache: dict[str, Any] = {}
 
     def sim(items: list[tuple[str, str, str]]) -> list[float]:
         texts = {t.format(w) for t, a, b in items for w in (a, b, *distractors)}
         todo = sorted(x for x in texts if x not in cache)
-        for i in range(0, len(todo), 64):
-            chunk = todo[i : i + 64]
-            for x, v in zip(chunk, embedder.embed(chunk), strict=True):
+        if todo:
+            for x, v in zip(todo, embedder.embed(todo), strict=True):
                 cache[x] = v
         out: list[float] = []
         for t, a, b in items:
@@ -66,10 +71,10 @@ def embedding_similarity(embedder: Any, distractors: tuple[str, ...] = DISTRACTO
 
 def context_template(text: str, start: int, end: int, window: int = 4) -> str:
     """The words around text[start:end] with the word replaced by "{}" (braces escaped)."""
-    toks = tokens(text)
-    idx = next((i for i, t in enumerate(toks) if t[1] <= start < t[2] or t[1] >= start), len(toks) - 1)
-    s = toks[max(0, idx - window)][1] if toks else 0
-    e = toks[min(len(toks) - 1, idx + window)][2] if toks else len(text)
+    toks = words_of(text)
+    idx = next((i for i, t in enumerate(toks) if t.start <= start < t.end or t.start >= start), len(toks) - 1)
+    s = toks[max(0, idx - window)].start if toks else 0
+    e = toks[min(len(toks) - 1, idx + window)].end if toks else len(text)
     esc = lambda x: x.replace("{", "{{").replace("}", "}}")  # noqa: E731
     return esc(text[s:start]) + "{}" + esc(text[end:e])
 
@@ -79,14 +84,21 @@ def _close(a: str, b: str, ratio: float = 0.8) -> bool:
     fa, fb = fold(a), fold(b)
     if fa == fb:
         return True
-    n = min(len(fa), len(fb))
-    prefix = len(next(iter([fa[:i] for i in range(n, 0, -1) if fa[:i] == fb[:i]]), ""))
+    prefix = 0
+    for x, y in zip(fa, fb, strict=False):
+        if x != y:
+            break
+        prefix += 1
     return prefix >= 5 or difflib.SequenceMatcher(None, fa, fb).ratio() >= ratio
 
 
 def _is_name(text: str, start: int, word: str) -> bool:
     before = text[:start].rstrip()
     return word[:1].isupper() and bool(before) and before[-1] not in '.!?:;«"“'
+
+
+def _content(w: Word, text: str, lang: str) -> bool:
+    return is_content(w.text, lang) and not _is_name(text, w.start, w.text)
 
 
 @dataclass
@@ -98,140 +110,258 @@ class _Words:
     hyp_lemmas: dict[str, set[str]]
     hyp_to_ref: dict[str, set[str]]
 
+    def keys(self, word: str) -> set[str]:
+        """Folded lemma keys of a reference-language word (reference or bridge)."""
+        return {fold(x) for x in self.ref_lemmas.get(word, {word})}
+
+
+@dataclass
+class _Candidate:
+    """A (reference word, version word) link to judge, with how it was found."""
+
+    pair: AlignedPair
+    ref: Word
+    hyp: Word
+    route: str  # bridge | bridge+alignment | alignment
+    link_similarity: float
+    bridge_word: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    queries: list[tuple[str, str, str]] = field(default_factory=list)
+    threshold: float = 0.0
+
 
 @dataclass
 class MistranslationDetector(Detector):
-    """Judges content-word links; ``aligner``, ``lexicon`` and ``word_similarity`` are injectable."""
+    """Judges version content words; ``aligner``, ``lexicon`` and ``word_similarity`` are injectable."""
 
     name: str = "mistranslation"
     embedder: Any = None
-    aligner: Callable[[str, str], list[Any]] | None = None
+    aligner: Aligner | None = None
     lexicon: Lexicon | None = None
     use_lexicon: bool = True
+    use_bridge: bool = True
     word_similarity: WordSimilarity | None = None
+    layer: int | None = None
     # Calibrated substitution similarity of the back-translation: below it the link is wrong.
-    backtranslation_threshold: float = 0.30
-    # No back-translation: the version's word itself substituted (cross-lingual, weaker evidence).
+    backtranslation_threshold: float = 0.28
+    # No back-translation (no dictionary, no bridge): the version word itself substituted (weaker).
     embedding_only_threshold: float = -0.5
     min_link_similarity: float = 0.0
-    _stats: dict[str, int] = field(default_factory=dict)
+    # A link found by the cross-lingual alignment alone (no bridge confirmation) must be this strong.
+    min_alignment_only_similarity: float = 0.7
+    # All systems' beads (system → pairs): a back-translation another version also produced for the
+    # same reference word is a legitimate rendering (two independent translators agree).
+    peers: dict[str, list[AlignedPair]] | None = None
+    stats: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.aligner is None and self.embedder is not None:
-            from eval.detectors.omission_addition import make_aligner
-
-            self.aligner = make_aligner(self.embedder)
         if self.word_similarity is None and self.embedder is not None:
             self.word_similarity = embedding_similarity(self.embedder)
         if self.lexicon is None and self.use_lexicon:
             self.lexicon = Lexicon()
 
-    def _lookups(self, ref_lang: str, hyp_lang: str, ref_words: list[str], hyp_words: list[str]) -> _Words:
+    # ------------------------------------------------------------------ evidence gathering
+    def _links(self, beads: list[AlignedPair]) -> list[list[Any]]:
+        if self.aligner is not None:
+            return [self.aligner(p.ref, p.hyp) for p in beads]
+        from eval.detectors.wordlinks import align_pairs
+
+        return [list(x) for x in align_pairs(self.embedder, [(p.ref, p.hyp) for p in beads], self.layer)]
+
+    def _lookups(self, beads: list[AlignedPair]) -> _Words:
+        ref_lang, hyp_lang = beads[0].ref_lang, beads[0].hyp_lang
+        ref_side = sorted({w.text.lower() for p in beads for t in (p.ref, p.bridge or "") for w in words_of(t)})
+        hyp_words = sorted({w.text.lower() for p in beads for w in words_of(p.hyp)})
         lex = self.lexicon
         if lex is None:
-            empty: dict[str, set[str]] = {}
-            return _Words(empty, empty, empty, empty)
+            return _Words({}, {}, {}, {})
+        same = ref_lang == hyp_lang
+        ref_lemmas = lex.lemmas(ref_lang, ref_side) if lex.has_analyser(ref_lang) else {}
+        if same:
+            hyp_lemmas = ref_lemmas if not hyp_words else {**ref_lemmas, **lex.lemmas(ref_lang, hyp_words)}
+            hyp_lemmas = hyp_lemmas if lex.has_analyser(ref_lang) else {}
+            return _Words(ref_lemmas, {}, hyp_lemmas, hyp_lemmas)
         return _Words(
-            lex.lemmas(ref_lang, ref_words) if lex.has_analyser(ref_lang) else {},
-            lex.translate_lemmas(ref_lang, hyp_lang, ref_words) if lex.available(ref_lang, hyp_lang) else {},
+            ref_lemmas,
+            lex.translate_lemmas(ref_lang, hyp_lang, ref_side) if lex.available(ref_lang, hyp_lang) else {},
             lex.lemmas(hyp_lang, hyp_words) if lex.has_analyser(hyp_lang) else {},
             lex.translate_lemmas(hyp_lang, ref_lang, hyp_words) if lex.available(hyp_lang, ref_lang) else {},
         )
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
-        if self.aligner is None or self.word_similarity is None:
+        if self.aligner is None and (self.embedder is None or not hasattr(self.embedder, "token_states")):
             lang = pairs[0].hyp_lang if pairs else "?"
             raise DetectorSkipped(f"mistranslation for lang {lang}: needs an embedder with token states")
+        if self.word_similarity is None:
+            lang = pairs[0].hyp_lang if pairs else "?"
+            raise DetectorSkipped(f"mistranslation for lang {lang}: needs an embedder for context similarity")
         beads = [p for p in pairs if p.ref.strip() and p.hyp.strip()]
         if not beads:
             return []
-        aligned = [
-            (p, [lk for lk in self.aligner(p.ref, p.hyp) if lk.similarity >= self.min_link_similarity]) for p in beads
-        ]
-        cands: list[tuple[AlignedPair, Any]] = []
-        for p, links in aligned:
-            for lk in links:
-                r, h = lk.ref, lk.hyp
-                if not (is_content(r.text, p.ref_lang) and is_content(h.text, p.hyp_lang)):
-                    continue
-                if _is_name(p.ref, r.start, r.text) or _is_name(p.hyp, h.start, h.text):
-                    continue
-                cands.append((p, lk))
-        if not cands:
-            return []
-        ref_lang, hyp_lang = beads[0].ref_lang, beads[0].hyp_lang
-        bead_words = {t[0].lower() for p in beads for t in tokens(p.hyp)}
-        words = self._lookups(ref_lang, hyp_lang, [lk.ref.text for _, lk in cands], sorted(bead_words))
-        judged = [self._judge(p, lk, words) for p, lk in cands]
-        # Embedding similarities for all undecided links in one batch.
-        need = [(i, q) for i, (_, q) in enumerate(judged) if q]
-        sims = self.word_similarity([pair for _, qs in need for pair in qs]) if need else []
-        k = 0
+        words = self._lookups(beads)
+        cands: list[_Candidate] = []
+        for p, links in zip(beads, self._links(beads), strict=True):
+            cands.extend(self._candidates(p, links, words))
+        self.stats = {"beads": len(beads), "links": len(cands)}
+        judged = [c for c in cands if self._judge(c, words)]
+        self.stats["to_embed"] = len(judged)
+        sims = self.word_similarity([q for c in judged for q in c.queries]) if judged else []
         spans: list[Span] = []
-        self._stats = {"links": len(cands), "cleared": len(cands) - len(need)}
-        for i, qs in need:
-            p, lk = cands[i]
-            ev = judged[i][0] or {}
-            vals = sims[k : k + len(qs)]
-            k += len(qs)
+        k = 0
+        for c in judged:
+            vals = sims[k : k + len(c.queries)]
+            k += len(c.queries)
             best = max(vals)
-            has_bt = bool(ev.get("back_translation"))
-            threshold = self.backtranslation_threshold if has_bt else self.embedding_only_threshold
-            if best >= threshold:
+            if best >= c.threshold:
                 continue
-            margin = min(1.0, threshold - best)
-            confidence = round(min(0.95, (0.6 if has_bt else 0.35) + 0.5 * margin), 3)
-            severity: Severity = "major" if has_bt and confidence >= 0.6 else "minor"
-            ev = {
-                **ev,
-                "similarity": round(best, 4),
-                "threshold": threshold,
-                "link_similarity": round(lk.similarity, 4),
-            }
-            spans.append(
-                Span(
-                    p.system,
-                    p.hyp_lang,
-                    list(p.ref_ids),
-                    list(p.hyp_ids),
-                    TextSpan(lk.hyp.text, lk.hyp.start, lk.hyp.end),
-                    TextSpan(lk.ref.text, lk.ref.start, lk.ref.end),
-                    "accuracy/mistranslation",
-                    severity,
-                    self.name,
-                    confidence,
-                    ev,
-                )
-            )
+            spans.append(self._span(c, best))
+        self.stats["flagged"] = len(spans)
         return spans
 
-    def _judge(self, p: AlignedPair, lk: Any, w: _Words) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
-        """(evidence, word pairs to compare by embedding); no pairs means the link is cleared."""
-        r, h = lk.ref.text.lower(), lk.hyp.text.lower()
+    def _candidates(self, p: AlignedPair, links: list[Any], w: _Words) -> list[_Candidate]:
+        """Links to judge in one bead: bridge gap links (confirmed by alignment when the gap is
+        larger than 1:1), else cross-lingual links of content words."""
+        ref_lang, hyp_lang = p.ref_lang, p.hyp_lang
+        xlinks: dict[tuple[int, int], list[Any]] = {}
+        for lk in links:
+            if lk.similarity >= self.min_link_similarity:
+                xlinks.setdefault((lk.hyp.start, lk.hyp.end), []).append(lk)
+        bridge = p.hyp if ref_lang == hyp_lang else (p.bridge if self.use_bridge else None)
+        blinks: dict[int, BridgeLink] = {}
+        bwords: list[Word] = []
+        if bridge:
+            blinks = align_bridge(p.ref, bridge, ref_lang, w.keys)
+            bwords = words_of(bridge)
+        out: list[_Candidate] = []
+        for h in words_of(p.hyp):
+            if not _content(h, p.hyp, hyp_lang):
+                continue
+            xs = [
+                lk
+                for lk in xlinks.get((h.start, h.end), [])
+                if _content(Word(lk.ref.text, lk.ref.start, lk.ref.end), p.ref, ref_lang)
+            ]
+            if bridge:
+                back = {h.text.lower()} if ref_lang == hyp_lang else w.hyp_to_ref.get(h.text.lower(), set())
+                b, how = hyp_to_bridge(h, p.hyp, bridge, back, w.keys)
+                if b is not None:
+                    idx = next(i for i, x in enumerate(bwords) if x.start == b.start)
+                    bl = blinks.get(idx)
+                    if bl is None or bl.kind == "anchor":
+                        continue  # rendered as a reference word, or a word with no reference counterpart
+                    agree = [lk for lk in xs if any(lk.ref.start == r.start for r in bl.gap_refs)]
+                    if agree:
+                        lk = max(agree, key=lambda x: x.similarity)
+                        out.append(
+                            _Candidate(p, Word(lk.ref.text, lk.ref.start, lk.ref.end), h, "bridge+alignment",
+                                       lk.similarity, b.text, {"bridge_match": how})
+                        )  # fmt: skip
+                        continue
+                    if not xs and bl.gap_size == (1, 1):
+                        out.append(_Candidate(p, bl.ref, h, "bridge", 0.0, b.text, {"bridge_match": how}))
+                        continue
+                    if how == "verbatim" or not xs:
+                        continue
+                    # The alignment puts the word elsewhere: judge its link, with the bridge word as back-translation.
+                    for lk in xs:
+                        if lk.similarity < self.min_alignment_only_similarity:
+                            continue
+                        ref_word = Word(lk.ref.text, lk.ref.start, lk.ref.end)
+                        out.append(
+                            _Candidate(p, ref_word, h, "alignment", lk.similarity, b.text, {"bridge_match": how})
+                        )
+                    continue
+            for lk in xs:
+                if lk.similarity >= self.min_alignment_only_similarity:
+                    ref_word = Word(lk.ref.text, lk.ref.start, lk.ref.end)
+                    out.append(_Candidate(p, ref_word, h, "alignment", lk.similarity))
+        return out
+
+    def _judge(self, c: _Candidate, w: _Words) -> bool:
+        """Fill the candidate's evidence and similarity queries; False when the link is cleared."""
+        p = c.pair
+        r, h = c.ref.text.lower(), c.hyp.text.lower()
         r_lem = w.ref_lemmas.get(r, {r})
         h_lem = w.hyp_lemmas.get(h, {h})
         if _close(r, h) or r_lem & h_lem or any(_close(a, b) for a in r_lem for b in h_lem):
-            return None, []
+            return False
         dict_tr = w.ref_to_hyp.get(r, set())
-        back = w.hyp_to_ref.get(h, set())
+        back = w.hyp_to_ref.get(h, set()) if p.ref_lang != p.hyp_lang else set()
         if dict_tr & h_lem or r_lem & back or any(_close(b, x) for b in back for x in r_lem | {r}):
-            return None, []
-        # The aligner may have picked the wrong word: a dictionary translation elsewhere in the bead clears it.
-        hyp_words = {t[0].lower() for t in tokens(p.hyp)}
+            return False
+        if c.bridge_word and same_word(c.bridge_word, c.ref.text, w.keys):
+            return False
+        # The reference word rendered elsewhere in the bead (dictionary or bridge) clears the link.
+        hyp_words = {x.text.lower() for x in words_of(p.hyp)}
         bead_lemmas = set().union(*(w.hyp_lemmas.get(x, {x}) for x in hyp_words)) if hyp_words else set()
-        if dict_tr & bead_lemmas:
-            return None, []
-        if any(r_lem & w.hyp_to_ref.get(x, set()) for x in hyp_words):
-            return None, []
-        if p.bridge and any(_close(t[0], x) for t in tokens(p.bridge) for x in r_lem | {r} if len(t[0]) > 3):
-            return None, []
-        ev: dict[str, Any] = {
-            "ref_lemmas": sorted(r_lem),
-            "hyp_lemmas": sorted(h_lem),
-            "dictionary": sorted(dict_tr),
-            "back_translation": sorted(back),
+        if dict_tr & bead_lemmas or any(r_lem & w.hyp_to_ref.get(x, set()) for x in hyp_words):
+            return False
+        bridge_words = words_of(p.bridge) if p.bridge and p.ref_lang != p.hyp_lang else []
+        if any(len(t.text) > 3 and same_word(t.text, c.ref.text, w.keys) for t in bridge_words):
+            return False
+        verbatim = c.evidence.get("bridge_match") == "verbatim"
+        if c.bridge_word and not verbatim and self._peer_agrees(c, w):
+            return False
+        subs = sorted((({c.bridge_word} if not verbatim else set()) | back) - {""})
+        c.evidence.update(
+            {
+                "route": c.route,
+                "bridge_word": c.bridge_word or None,
+                "ref_lemmas": sorted(r_lem),
+                "hyp_lemmas": sorted(h_lem),
+                "dictionary": sorted(dict_tr),
+                "back_translation": sorted(back),
+            }
+        )
+        tpl = context_template(p.ref, c.ref.start, c.ref.end)
+        if subs:
+            c.queries = [(tpl, c.ref.text, s) for s in subs]
+            c.threshold = self.backtranslation_threshold
+        else:
+            c.queries = [(tpl, c.ref.text, c.hyp.text)]
+            c.threshold = self.embedding_only_threshold
+        return True
+
+    def _peer_agrees(self, c: _Candidate, w: _Words) -> bool:
+        """Another version's bridge renders the same reference sentence with the same word."""
+        if not self.peers:
+            return False
+        for system, beads in self.peers.items():
+            if system == c.pair.system:
+                continue
+            for q in beads:
+                same_ref = bool(q.bridge) and bool(set(q.ref_ids) & set(c.pair.ref_ids)) and c.ref.text in q.ref
+                if same_ref and any(
+                    same_word(t.text, c.bridge_word, w.keys) for t in words_of(q.bridge or "") if len(t.text) > 3
+                ):
+                    return True
+        return False
+
+    def _span(self, c: _Candidate, best: float) -> Span:
+        p = c.pair
+        has_bt = c.threshold == self.backtranslation_threshold
+        margin = min(1.0, c.threshold - best)
+        base = 0.6 if has_bt else 0.35
+        if c.route != "alignment":
+            base += 0.1  # two independent routes put the words in the same place
+        confidence = round(min(0.95, base + 0.5 * margin), 3)
+        severity: Severity = "major" if has_bt and confidence >= 0.6 else "minor"
+        ev = {
+            **c.evidence,
+            "similarity": round(best, 4),
+            "threshold": c.threshold,
+            "link_similarity": round(c.link_similarity, 4),
         }
-        tpl = context_template(p.ref, lk.ref.start, lk.ref.end)
-        if back:
-            return ev, [(tpl, lk.ref.text, b) for b in sorted(back)]
-        return ev, [(tpl, lk.ref.text, lk.hyp.text)]
+        return Span(
+            p.system,
+            p.hyp_lang,
+            list(p.ref_ids),
+            list(p.hyp_ids),
+            TextSpan(c.hyp.text, c.hyp.start, c.hyp.end),
+            TextSpan(c.ref.text, c.ref.start, c.ref.end),
+            "accuracy/mistranslation",
+            severity,
+            self.name,
+            confidence,
+            ev,
+        )

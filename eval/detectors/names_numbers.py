@@ -246,6 +246,8 @@ def _ratio(a: str, b: str) -> float:
 def number_value(word: str, lang: str) -> int | None:
     """Value of a digit token (8, 8ème, 8th, ٨) or an ordinal word (octava, الثامن), else None."""
     w = word.translate(_AR_DIGITS)
+    if lang == "ar":
+        w = re.sub(r"^[وب](?=\d)", "", w)
     m = _ORD_SUFFIX.match(w)
     if m:
         return int(m.group(1))
@@ -356,23 +358,36 @@ def _found(ent: Entity, hyp: str, hyp_lang: str) -> bool:
     return False
 
 
+_KNOWN_FORMS: frozenset[str] = frozenset(
+    fold(w) for table in (EXONYMS, MONTHS) for key, forms in table.items() for f in (key, *forms) for w in f.split()
+)
+
+
+def _known_form(text: str) -> bool:
+    """Part of a known place/month form (France, Oriente, September): never a garbled other name."""
+    return any(fold(w) in _KNOWN_FORMS for w in re.split(r"[\s-]+", text))
+
+
 def _wrong_counterpart(ent: Entity, hyp: str, hyp_lang: str, others: list[Entity]) -> TextSpan | None:
-    """The version's look-alike of a missing name (Rione ~ Lione) or a different number."""
-    if ent.kind == "number":
-        return None
+    """The version's look-alike of a missing name (Rione ~ Lione, Niall Gutton ~ Neal Jetton).
+
+    A candidate must have as many words as the name, not be a known exonym/month form (a country
+    in a list or a date is another entity, not this one garbled), not be another reference
+    entity, and resemble the name by spelling (≥ 0.55) or by consonant skeleton (≥ 0.75).
+    """
     if ent.kind != "name" or hyp_lang == "ar":
         return None
     n = len(ent.value.split())
     best: tuple[float, TextSpan] | None = None
-    for g in _ngrams(hyp, n + 1):
-        if not g.text[:1].isupper() or not all(w[:1].isupper() for w in g.text.split()):
+    for g in _ngrams(hyp, n):
+        if len(g.text.split()) != n or not all(w[:1].isupper() for w in g.text.split()):
             continue
-        if any(_found(o, g.text, hyp_lang) for o in others if o is not ent and o.kind == "name"):
+        if _known_form(g.text) or any(_found(o, g.text, hyp_lang) for o in others if o is not ent):
             continue
-        if len(g.text.split()) != n:
-            continue
-        score = max(_ratio(g.text, v) for v in _variants(ent))
-        if score >= 0.45 and (best is None or score > best[0]):
+        spell = max(_ratio(g.text, v) for v in _variants(ent))
+        skel = max(translit_similarity(g.text, v) for v in _variants(ent))
+        score = max(spell, skel - 0.2)
+        if (spell >= 0.55 or skel >= 0.75) and (best is None or score > best[0]):
             best = (score, g)
     return best[1] if best else None
 
@@ -384,6 +399,7 @@ class NamesNumbersDetector(Detector):
     name: str = "names_numbers"
     use_lexicon: bool = True
     lexicon: Lexicon | None = None
+    window: int = 1
 
     def __post_init__(self) -> None:
         if self.lexicon is None and self.use_lexicon:
@@ -391,12 +407,17 @@ class NamesNumbersDetector(Detector):
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
         spans: list[Span] = []
-        for p in pairs:
+        if self.lexicon is not None and self.lexicon.has_analyser("fr"):
+            # One lt-proc process for every capitalized reference word of the system (then cached).
+            self.lexicon.analyse("fr", [t for p in pairs for t, _, _ in tokens(p.ref) if t[:1].isupper()])
+        for k, p in enumerate(pairs):
             if not p.ref.strip() or not p.hyp.strip():
                 continue
             ents = reference_entities(p.ref, self.lexicon)
+            # Sentence alignment of a paraphrase can put a name one bead away: look there too.
+            near = " ".join(q.hyp for q in pairs[max(0, k - self.window) : k + self.window + 1])
             for ent in ents:
-                if _found(ent, p.hyp, p.hyp_lang):
+                if _found(ent, p.hyp, p.hyp_lang) or _found(ent, near, p.hyp_lang):
                     continue
                 wrong = _wrong_counterpart(ent, p.hyp, p.hyp_lang, ents)
                 category = "accuracy/mistranslation" if wrong else "accuracy/omission"

@@ -11,18 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from eval.detectors.base import AlignedPair, Detector, Severity, Span, TextSpan
+from eval.detectors.names_numbers import fold
 from eval.detectors.stopwords import is_content, tokens
 
 
-def make_aligner(embedder: Any, layer: int = 8, method: str = "itermax") -> Callable[[str, str], list[Any]]:
-    """Bind eval.align.words.align_words to an embedder (imported lazily: it needs the model)."""
-    from eval.align.words import align_words
+def make_aligner(embedder: Any, layer: int | None = None) -> Callable[[str, str], list[Any]]:
+    """Bind the batched, memoised word aligner to an embedder (kept here for older imports)."""
+    from eval.detectors.wordlinks import make_aligner as bind
 
-    def aligner(ref: str, hyp: str) -> list[Any]:
-        return align_words(ref, hyp, embedder, layer=layer, method=method)  # type: ignore[arg-type]
-
-    return aligner
+    return bind(embedder, layer)
 
 
 def _severity(n_content: int) -> Severity:
@@ -44,6 +44,12 @@ class OmissionAdditionDetector(Detector):
     min_run: int = 2
     min_similarity: float = 0.0
     min_bead_similarity: float = 0.0
+    # Semantic absence: a run is reported only if its words are not found, by bridge/string or by
+    # e5 token similarity (mean over the run of the best match), in this bead or a neighbour.
+    window: int = 1
+    max_presence: float = 0.5
+    max_token_similarity: float = 0.60
+    layer: int | None = None
 
     def __post_init__(self) -> None:
         if self.aligner is None and self.embedder is not None:
@@ -63,7 +69,13 @@ class OmissionAdditionDetector(Detector):
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
         spans: list[Span] = []
-        for p in pairs:
+        if self.aligner is None and self.embedder is not None:
+            from eval.detectors.wordlinks import token_states
+
+            # One batched encoder call for every text this system needs (links + absence check).
+            token_states(self.embedder, [t for p in pairs for t in (p.ref, p.hyp) if t.strip()], self.layer)
+        for k, p in enumerate(pairs):
+            near = pairs[max(0, k - self.window) : k + self.window + 1]
             if p.ref.strip() and not p.hyp.strip():
                 n = sum(is_content(t, p.ref_lang) for t, _, _ in tokens(p.ref))
                 spans.append(
@@ -91,10 +103,10 @@ class OmissionAdditionDetector(Detector):
                     )
                 )
             elif self.aligner is not None and p.similarity >= self.min_bead_similarity:
-                spans.extend(self._runs(p, self.aligner))
+                spans.extend(self._runs(p, self.aligner, near))
         return spans
 
-    def _runs(self, p: AlignedPair, aligner: Callable[[str, str], list[Any]]) -> list[Span]:
+    def _runs(self, p: AlignedPair, aligner: Callable[[str, str], list[Any]], near: list[AlignedPair]) -> list[Span]:
         links = [lk for lk in aligner(p.ref, p.hyp) if lk.similarity >= self.min_similarity]
         linked = {(lk.ref.start, lk.ref.end) for lk in links}
         spans: list[Span] = []
@@ -102,7 +114,8 @@ class OmissionAdditionDetector(Detector):
 
         def close() -> None:
             content = [t for t in run if is_content(t[0], p.ref_lang)]
-            if len(content) >= self.min_run:
+            absent, presence = self._absent(p, content, near) if len(content) >= self.min_run else (False, 0.0)
+            if absent:
                 s, e = content[0][1], content[-1][2]
                 spans.append(
                     self._span(
@@ -112,7 +125,11 @@ class OmissionAdditionDetector(Detector):
                         "accuracy/omission",
                         _severity(len(content)),
                         min(0.9, 0.4 + 0.1 * len(content)),
-                        {"reason": "reference words with no aligned counterpart", "words": [t[0] for t in content]},
+                        {
+                            "reason": "reference words with no aligned counterpart",
+                            "words": [t[0] for t in content],
+                            "token_similarity": round(presence, 4),
+                        },
                     )
                 )
             run.clear()
@@ -129,3 +146,29 @@ class OmissionAdditionDetector(Detector):
                 run.append(tok)
         close()
         return spans
+
+    def _absent(
+        self, p: AlignedPair, content: list[tuple[str, int, int]], near: list[AlignedPair]
+    ) -> tuple[bool, float]:
+        """True when the run's words are not rendered nearby: by the bridge (same language as the
+        reference, so prefix match), else by e5 token similarity against the version text."""
+        same = p.ref_lang == p.hyp_lang
+        bridge = " ".join((q.hyp if same else q.bridge) or "" for q in near)
+        if bridge.strip():
+            keys = {fold(t[0])[:5] for t in tokens(bridge) if len(t[0]) > 3}
+            present = sum(fold(w)[:5] in keys for w, _, _ in content) / len(content)
+            if present >= self.max_presence:
+                return False, present
+        if self.embedder is None:
+            return True, 0.0
+        from eval.detectors.wordlinks import token_states, word_vectors
+
+        texts = [q.hyp for q in near if q.hyp.strip()]
+        states = token_states(self.embedder, [p.ref, *texts], self.layer)
+        ref_vecs = word_vectors(states[p.ref], [(s, e) for _, s, e in content])
+        hyp_rows = [word_vectors(states[t], [(s, e) for _, s, e in tokens(t)]) for t in texts]
+        hyp_vecs = np.vstack([h for h in hyp_rows if len(h)]) if any(len(h) for h in hyp_rows) else None
+        if hyp_vecs is None:
+            return True, 0.0
+        sim = float((ref_vecs @ hyp_vecs.T).max(axis=1).mean())
+        return sim < self.max_token_similarity, sim

@@ -1,0 +1,111 @@
+"""Which reference word a version word stands for, read off the bridge (the version in French).
+
+Why: the cross-lingual word aligner can link a wrong word to the wrong place ("congelación" to
+"piratage"), because a wrong word has no embedding neighbour in the reference. The bridge
+(Apertium's back-translation of the version into the reference language) keeps the word order of
+the version, and comparing it with the reference is a same-language problem: equal words/lemmas
+anchor the two texts (difflib over lemma keys), and the content words left between two anchors
+correspond ("menaces de [congélation] et" ↔ "menaces d'[enrôlement] et"). A version word reaches
+the bridge through its dictionary back-translation or, when the dictionary lacks it, verbatim
+(Apertium copies unknown words).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from eval.align.words import Word, words_of
+from eval.detectors.names_numbers import fold
+from eval.detectors.stopwords import is_content
+
+# word (lower-case) → its lemma keys (folded); a word without analysis is its own key.
+LemmaKeys = Callable[[str], set[str]]
+
+
+@dataclass(frozen=True)
+class BridgeLink:
+    """A bridge word and the reference word it corresponds to.
+
+    ``kind`` is "anchor" (same word/lemma: the version rendered the reference word) or "gap"
+    (the only/positional counterpart between two anchors); ``gap_size`` is (ref, bridge) content
+    words in that gap, so 1:1 gaps can be trusted more than positional guesses.
+    """
+
+    bridge: Word
+    ref: Word
+    kind: str
+    gap_size: tuple[int, int]
+    gap_refs: tuple[Word, ...] = ()
+
+
+def _key(word: str, keys: LemmaKeys) -> str:
+    """One comparable key per word: the smallest lemma key (deterministic), else the folded word."""
+    ks = keys(word.lower())
+    return min(ks) if ks else fold(word)
+
+
+def same_word(a: str, b: str, keys: LemmaKeys) -> bool:
+    """Same word in one language: equal folded forms, a shared lemma, or a long shared prefix."""
+    fa, fb = fold(a), fold(b)
+    if fa == fb or keys(a.lower()) & keys(b.lower()):
+        return True
+    n = 0
+    for x, y in zip(fa, fb, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n >= 6 and min(len(fa), len(fb)) - n <= 3
+
+
+def align_bridge(ref: str, bridge: str, lang: str, keys: LemmaKeys) -> dict[int, BridgeLink]:
+    """Links from bridge words (by index in ``words_of(bridge)``) to reference words."""
+    rw, bw = words_of(ref), words_of(bridge)
+    rk, bk = [_key(w.text, keys) for w in rw], [_key(w.text, keys) for w in bw]
+    out: dict[int, BridgeLink] = {}
+    blocks = difflib.SequenceMatcher(None, rk, bk, autojunk=False).get_matching_blocks()
+    prev_r = prev_b = 0
+    for blk in blocks:
+        r_gap = [i for i in range(prev_r, blk.a) if is_content(rw[i].text, lang)]
+        b_gap = [j for j in range(prev_b, blk.b) if is_content(bw[j].text, lang)]
+        size = (len(r_gap), len(b_gap))
+        if r_gap and b_gap:
+            for n, j in enumerate(b_gap):
+                # Relative position inside the gap; equal counts pair in order.
+                pos = n * (len(r_gap) - 1) / max(1, len(b_gap) - 1) if len(b_gap) > 1 else 0.0
+                i = r_gap[min(len(r_gap) - 1, round(pos))]
+                out[j] = BridgeLink(bw[j], rw[i], "gap", size, tuple(rw[x] for x in r_gap))
+        for k in range(blk.size):
+            out[blk.b + k] = BridgeLink(bw[blk.b + k], rw[blk.a + k], "anchor", (0, 0))
+        prev_r, prev_b = blk.a + blk.size, blk.b + blk.size
+    # Anchors found out of order (moved phrases) that difflib's monotone match skipped.
+    for j, w in enumerate(bw):
+        link = out.get(j)
+        if (link is None or link.kind == "gap") and is_content(w.text, lang):
+            same = [r for r in rw if is_content(r.text, lang) and same_word(r.text, w.text, keys)]
+            if same:
+                rel = w.start / max(1, len(bridge))
+                best = min(same, key=lambda r: abs(r.start / max(1, len(ref)) - rel))
+                out[j] = BridgeLink(w, best, "anchor", (0, 0))
+    return out
+
+
+def hyp_to_bridge(hyp_word: Word, hyp: str, bridge: str, back: set[str], keys: LemmaKeys) -> tuple[Word | None, str]:
+    """The bridge word a version word became: a dictionary back-translation found in the bridge
+    (nearest by relative position), else the word itself copied verbatim. ("", None) if neither."""
+    bw = words_of(bridge)
+    if not bw:
+        return None, ""
+    rel = hyp_word.start / max(1, len(hyp))
+    cands: list[tuple[float, Word, str]] = []
+    for w in bw:
+        wk = keys(w.text.lower()) | {fold(w.text)}
+        if back and (wk & {fold(b) for b in back} or any(same_word(w.text, b, keys) for b in back)):
+            cands.append((abs(w.start / max(1, len(bridge)) - rel), w, "dictionary"))
+        elif fold(w.text) == fold(hyp_word.text) and len(w.text) > 3:
+            cands.append((abs(w.start / max(1, len(bridge)) - rel), w, "verbatim"))
+    if not cands:
+        return None, ""
+    dist, word, how = min(cands, key=lambda c: c[0])
+    return (word, how) if dist <= 0.25 else (None, "")

@@ -1,0 +1,86 @@
+"""Detector quality on the DGSN corpus: precision/recall against the hand annotation.
+
+The beads are a committed copy of what the runner fed the detectors (alignment.csv of a real run,
+four published versions), so the figures are deterministic. Floors sit a little under the measured
+values; the two signature findings must be linked on both sides with no glossary and no word list.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.detectors.base import Span
+from eval.detectors.evaluate import PR, load_beads, load_gold, matches, precision_recall, reachable_gold
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+MODEL = ROOT / "models" / "multilingual-e5-small"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (MODEL / "config.json").is_file(), reason="e5 model not built (make setup)"),
+    pytest.mark.skipif(shutil.which("lt-proc") is None, reason="Apertium lt-proc not installed"),
+]
+
+# (precision floor, recall floor) per detector, measured values minus a small margin.
+FLOORS = {
+    "names_numbers": (0.85, 0.18),
+    "omission_addition": (0.40, 0.22),
+    "mistranslation": (0.60, 0.20),
+}
+EN_MISTRANSLATION_FALSE_ALARMS = 2
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, Any]:
+    from eval.detectors.mistranslation import MistranslationDetector
+    from eval.detectors.names_numbers import NamesNumbersDetector
+    from eval.detectors.omission_addition import OmissionAdditionDetector
+    from eval.embedders.e5 import E5Embedder
+
+    beads = load_beads(DATA / "dgsn_aligned_beads.jsonl")
+    _, gold = load_gold(DATA / "gold_spans_dgsn.json")
+    kept, gone = reachable_gold(gold, beads)
+    emb = E5Embedder(model_dir=str(MODEL), layer=6)
+    detectors = {
+        "names_numbers": NamesNumbersDetector(),
+        "omission_addition": OmissionAdditionDetector(embedder=emb, min_run=3),
+        "mistranslation": MistranslationDetector(embedder=emb, peers=beads),  # no glossary anywhere
+    }
+    spans: dict[str, list[Span]] = {}
+    table: dict[str, PR] = {}
+    for name, det in detectors.items():
+        spans[name] = [s for system in sorted(beads) for s in det.detect(beads[system])]
+        table[name] = precision_recall(name, spans[name], kept)
+    print(f"\ngold spans {sum(map(len, gold.values()))}, removed by cleaning {len(gone)}")
+    for pr in table.values():
+        print(f"{pr.detector:18s} n={pr.n_detected:3d} P={pr.precision:.2f} R={pr.recall:.2f}")
+    return {"spans": spans, "table": table, "gold": kept}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_precision_recall_floors(results: dict[str, Any], name: str) -> None:
+    pr = results["table"][name]
+    p_floor, r_floor = FLOORS[name]
+    assert pr.precision >= p_floor, f"{name} precision {pr.precision:.2f} < {p_floor}"
+    assert pr.recall >= r_floor, f"{name} recall {pr.recall:.2f} < {r_floor}"
+
+
+def test_signature_findings_linked_both_sides(results: dict[str, Any]) -> None:
+    es = [s for s in results["spans"]["mistranslation"] if s.system == "es" and s.hyp and s.ref]
+    pairs = {(s.ref.text, s.hyp.text) for s in es if s.ref and s.hyp}
+    assert ("enrôlement", "congelación") in pairs
+    assert ("drones", "aviones") in pairs
+
+
+def test_english_paraphrase_stays_quiet(results: dict[str, Any]) -> None:
+    gold = results["gold"]
+    en = [s for s in results["spans"]["mistranslation"] if s.system == "en"]
+    false_alarms = [s for s in en if not any(matches(s, g) for g in gold.get("en", []))]
+    assert len(false_alarms) <= EN_MISTRANSLATION_FALSE_ALARMS, [(s.hyp, s.ref) for s in false_alarms]
