@@ -17,12 +17,56 @@ from eval.metrics.base import ScoringInput
 from eval.metrics.bleu import BleuMetric
 from eval.metrics.chrf import ChrfMetric
 
-WORDS = (
-    "la délégation marocaine a présenté un exposé exhaustif sur le partage d'expériences et d'informations "
-    "relatives à lutte contre cybercriminalité ses formes émergentes en particulier lumière des menaces "
-    "grandissantes liées utilisation abusive nouvelles technologies fins criminelles ou terroristes réunion "
-    "Interpol police région MENA Lyon siège organisation internationale coopération sécurité"
-).split()
+WORDS = [
+    "la",
+    "délégation",
+    "marocaine",
+    "a",
+    "présenté",
+    "un",
+    "exposé",
+    "exhaustif",
+    "sur",
+    "le",
+    "partage",
+    "d'expériences",
+    "et",
+    "d'informations",
+    "relatives",
+    "à",
+    "lutte",
+    "contre",
+    "cybercriminalité",
+    "ses",
+    "formes",
+    "émergentes",
+    "en",
+    "particulier",
+    "lumière",
+    "des",
+    "menaces",
+    "grandissantes",
+    "liées",
+    "utilisation",
+    "abusive",
+    "nouvelles",
+    "technologies",
+    "fins",
+    "criminelles",
+    "ou",
+    "terroristes",
+    "réunion",
+    "Interpol",
+    "police",
+    "région",
+    "MENA",
+    "Lyon",
+    "siège",
+    "organisation",
+    "internationale",
+    "coopération",
+    "sécurité",
+]
 
 
 def synthetic_pairs(n: int, seed: int = 1) -> tuple[list[str], list[str]]:

@@ -24,23 +24,23 @@ def instantiate_with(node: DictConfig | dict[str, Any], **runtime: Any) -> Any:
     Detectors and metrics need different run-time collaborators (embedder, translator, cache);
     each declares what it needs in its constructor, the runner offers them all.
     """
-    from hydra.utils import get_class, instantiate
-
-    target = get_class(str(node["_target_"]))
-    params = inspect.signature(target.__init__).parameters
-    accepts_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    # a key the YAML leaves null (e.g. ``cache: null``) is filled at run time
-    configured = {k for k in node.keys() if node[k] is not None}
-    extra = {k: v for k, v in runtime.items() if (accepts_all or k in params) and k not in configured}
     from hydra.errors import InstantiationException
+    from hydra.utils import get_class, instantiate
 
     from eval.errors import EvalError
 
+    target = get_class(str(node["_target_"]))
+    params = inspect.signature(target).parameters
+    accepts_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    # a key the YAML leaves null (e.g. ``cache: null``) is filled at run time
+    configured = {str(k) for k, v in node.items() if v is not None}
+    extra = {k: v for k, v in runtime.items() if (accepts_all or k in params) and k not in configured}
     try:
-        return instantiate(node, **extra, _convert_="all")
+        # runtime objects are passed to the partial, not through OmegaConf (which would turn dataclasses into dicts)
+        factory = instantiate(node, _convert_="all", _partial_=True)
     except InstantiationException as exc:
-        # hydra wraps constructor errors; a user-fixable one must reach the CLI as itself
         cause = exc.__cause__
         if isinstance(cause, EvalError):
             raise cause from None
         raise
+    return factory(**extra)  # constructor errors (ModelError, ConfigError) reach the caller unwrapped

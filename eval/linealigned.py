@@ -62,8 +62,13 @@ def _from_lines(root: Path, spec: dict[str, Any], where: str, out: LineAlignedSe
         name = str(sysspec.get("name") or path.stem)
         _check_count(f"system {name} ({path.name})", where, len(lines), len(out.references))
         out.systems.append(
-            System(name=name, lang=_lang(sysspec.get("lang", out.ref_lang), where),
-                   kind=sysspec.get("kind", "mt"), segments=lines, route="file")
+            System(
+                name=name,
+                lang=_lang(sysspec.get("lang", out.ref_lang), where),
+                kind=sysspec.get("kind", "mt"),
+                segments=lines,
+                route="file",
+            )
         )
 
 
@@ -115,8 +120,13 @@ def _from_table(root: Path, spec: dict[str, Any], fmt: str, where: str, out: Lin
         values = [r[col] for r in rows if col in r]
         _check_count(f"system {col}", path, len(values), len(out.references))
         out.systems.append(
-            System(name=col, lang=_lang(meta.get("lang", out.ref_lang), where), kind=meta.get("kind", "mt"),
-                   segments=values, route="file")
+            System(
+                name=col,
+                lang=_lang(meta.get("lang", out.ref_lang), where),
+                kind=meta.get("kind", "mt"),
+                segments=values,
+                route="file",
+            )
         )
 
 

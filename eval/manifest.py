@@ -77,8 +77,12 @@ def load_manifest(corpus_dir: str | Path) -> Manifest:
             )
         docs.append(
             DocumentSpec(
-                file=str(entry["file"]), lang=lang, role=role, origin=str(entry.get("origin", "")),
-                licence=str(entry.get("licence", "")), name=str(entry.get("name") or Path(entry["file"]).stem),
+                file=str(entry["file"]),
+                lang=lang,
+                role=role,
+                origin=str(entry.get("origin", "")),
+                licence=str(entry.get("licence", "")),
+                name=str(entry.get("name") or Path(entry["file"]).stem),
             )
         )
     refs = [d for d in docs if d.role == "reference"]
@@ -93,7 +97,12 @@ def load_manifest(corpus_dir: str | Path) -> Manifest:
 def load_document(manifest: Manifest, spec: DocumentSpec) -> Document:
     decoded = read_text(manifest.root / spec.file)
     return Document(
-        name=spec.name, lang=spec.lang, role=spec.role,  # type: ignore[arg-type]
-        path=str(manifest.root / spec.file), text=decoded.text, sha256=decoded.sha256,
-        origin=spec.origin, licence=spec.licence,
+        name=spec.name,
+        lang=spec.lang,
+        role=spec.role,  # type: ignore[arg-type]
+        path=str(manifest.root / spec.file),
+        text=decoded.text,
+        sha256=decoded.sha256,
+        origin=spec.origin,
+        licence=spec.licence,
     )

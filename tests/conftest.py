@@ -11,7 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from eval.config import PROJECT_ROOT, register_resolvers  # noqa: E402
+from eval.config import PROJECT_ROOT, register_resolvers
 
 register_resolvers()
 

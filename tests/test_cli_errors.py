@@ -68,8 +68,15 @@ def test_line_aligned_count_mismatch(tmp_path: Path) -> None:
     shutil.copytree(src, corpus)
     lines = (corpus / "sysB.es").read_text(encoding="utf-8").splitlines()
     (corpus / "sysB.es").write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
-    res = run_cli(tmp_path / "results", "corpus=line-aligned", f"corpus.dir={corpus}", "~embedder", "~translator",
-                  "detector=[]", "metric=[bleu,chrf]")
+    res = run_cli(
+        tmp_path / "results",
+        "corpus=line-aligned",
+        f"corpus.dir={corpus}",
+        "~embedder",
+        "~translator",
+        "detector=[]",
+        "metric=[bleu,chrf]",
+    )
     assert_clean_failure(tmp_path / "results", res, r"system sysB \(sysB\.es\) has 4 segments vs 7 in the reference")
 
 

@@ -44,14 +44,15 @@ def test_every_option_composes(group: str, option: str) -> None:
     assert node is not None
 
 
-@pytest.mark.parametrize("group,option", [(g, o) for g in ["translator", "embedder"] for o in options(g)]
-                         + [(g, o) for g in MULTI for o in options(g)])
+@pytest.mark.parametrize(
+    "group,option",
+    [(g, o) for g in ["translator", "embedder"] for o in options(g)] + [(g, o) for g in MULTI for o in options(g)],
+)
 def test_every_target_instantiates(group: str, option: str) -> None:
     override = f"{group}=[{option}]" if group in MULTI else f"{group}={option}"
     cfg = _compose([override])
     node = cfg[group][option] if group in MULTI else cfg[group]
-    obj = instantiate_with(node, ref_lang="fr", languages=["ar", "en", "es", "fr", "it"],
-                           glossary=cfg.corpus.glossary)
+    obj = instantiate_with(node, ref_lang="fr", languages=["ar", "en", "es", "fr", "it"], glossary=cfg.corpus.glossary)
     assert obj is not None
     assert getattr(obj, "name", None)
 

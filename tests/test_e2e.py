@@ -39,8 +39,20 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_run_folder_contract(run_dir: Path) -> None:
-    for name in ("scores.csv", "segments.csv", "alignment.csv", "cleaning.csv", "spans.jsonl", "mqm.csv",
-                 "significance.csv", "manifest.json", "run.log", "report.html", "report.md", ".hydra/config.yaml"):
+    for name in (
+        "scores.csv",
+        "segments.csv",
+        "alignment.csv",
+        "cleaning.csv",
+        "spans.jsonl",
+        "mqm.csv",
+        "significance.csv",
+        "manifest.json",
+        "run.log",
+        "report.html",
+        "report.md",
+        ".hydra/config.yaml",
+    ):
         assert (run_dir / name).is_file(), name
 
 
@@ -71,8 +83,11 @@ def _row(scores: pd.DataFrame, system: str, metric: str) -> pd.Series:
 
 def test_scores_rows_and_routes(run_dir: Path) -> None:
     scores = pd.read_csv(run_dir / "scores.csv", keep_default_na=False)
-    for lang, route in [("es", "bridge es→fr apertium"), ("en", "bridge en→es→fr apertium"),
-                        ("it", "bridge it→es→fr apertium")]:
+    for lang, route in [
+        ("es", "bridge es→fr apertium"),
+        ("en", "bridge en→es→fr apertium"),
+        ("it", "bridge it→es→fr apertium"),
+    ]:
         for metric in ("bleu", "chrf", "chrf++", "ter"):
             pub = _row(scores, lang, metric)
             assert (pub.status, pub.route, str(pub.round_trip)) == ("ok", route, "False")

@@ -76,8 +76,10 @@ def _manifest(tmp_path: Path, body: str) -> Path:
 
 
 def test_unknown_language(tmp_path: Path) -> None:
-    d = _manifest(tmp_path, "documents:\n  - {file: fr.txt, lang: fr, role: reference}\n"
-                            "  - {file: de.txt, lang: de, role: version}\n")
+    d = _manifest(
+        tmp_path,
+        "documents:\n  - {file: fr.txt, lang: fr, role: reference}\n  - {file: de.txt, lang: de, role: version}\n",
+    )
     with pytest.raises(InputError, match=r"manifest\.yaml: document de\.txt has unknown language 'de'"):
         load_manifest(d)
 
@@ -89,8 +91,10 @@ def test_unknown_role(tmp_path: Path) -> None:
 
 
 def test_two_references(tmp_path: Path) -> None:
-    d = _manifest(tmp_path, "documents:\n  - {file: fr.txt, lang: fr, role: reference}\n"
-                            "  - {file: es.txt, lang: es, role: reference}\n")
+    d = _manifest(
+        tmp_path,
+        "documents:\n  - {file: fr.txt, lang: fr, role: reference}\n  - {file: es.txt, lang: es, role: reference}\n",
+    )
     with pytest.raises(InputError, match="exactly one document must have role 'reference', found 2"):
         load_manifest(d)
 

@@ -16,8 +16,17 @@ DATA = Path(__file__).parent / "data" / "linealigned"
 
 @pytest.mark.parametrize("fmt", ["lines", "tsv", "jsonl"])
 def test_scores_equal_sacrebleu(tmp_path: Path, fmt: str) -> None:
-    res = run_cli(tmp_path / "results", "corpus=line-aligned", f"corpus.dir={DATA / fmt}", f"corpus.format={fmt}",
-                  "~embedder", "~translator", "detector=[]", "metric=[bleu,chrf,ter]", "tag=lines")
+    res = run_cli(
+        tmp_path / "results",
+        "corpus=line-aligned",
+        f"corpus.dir={DATA / fmt}",
+        f"corpus.format={fmt}",
+        "~embedder",
+        "~translator",
+        "detector=[]",
+        "metric=[bleu,chrf,ter]",
+        "tag=lines",
+    )
     assert res.code == 0, res.stderr[-3000:]
     assert res.run_dir is not None
     scores = pd.read_csv(res.run_dir / "scores.csv")

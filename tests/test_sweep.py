@@ -22,11 +22,29 @@ def test_varying_overrides_keeps_the_sweep_dimensions() -> None:
 
 
 def test_sweep_over_chrf_word_order(tmp_path: Path) -> None:
-    cmd = [sys.executable, "-m", "eval", "--multirun", "corpus=line-aligned", "~embedder", "~translator",
-           "detector=[]", "metric=[bleu,chrf]", "metric.chrf.word_order=0,2", f"results_dir={tmp_path}",
-           "progress=false"]
-    proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    cmd = [
+        sys.executable,
+        "-m",
+        "eval",
+        "--multirun",
+        "corpus=line-aligned",
+        "~embedder",
+        "~translator",
+        "detector=[]",
+        "metric=[bleu,chrf]",
+        "metric.chrf.word_order=0,2",
+        f"results_dir={tmp_path}",
+        "progress=false",
+    ]
+    proc = subprocess.run(
+        cmd,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(list((tmp_path / "runs").iterdir())) == 2
     [summary] = list((tmp_path / "sweeps").glob("*_summary.csv"))

@@ -22,7 +22,10 @@ class BleuMetric(SacrebleuMetric):
     ) -> None:
         super().__init__()
         kwargs = dict(
-            tokenize=tokenize, lowercase=lowercase, smooth_method=smooth_method, smooth_value=smooth_value,
+            tokenize=tokenize,
+            lowercase=lowercase,
+            smooth_method=smooth_method,
+            smooth_value=smooth_value,
             trg_lang=trg_lang,
         )
         self.corpus_metric = BLEU(**kwargs)  # type: ignore[arg-type]

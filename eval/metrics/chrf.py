@@ -25,8 +25,12 @@ class ChrfMetric(SacrebleuMetric):
         super().__init__()
         self.name = name or ("chrf++" if word_order == 2 else "chrf" if word_order == 0 else f"chrf-w{word_order}")
         self.corpus_metric = CHRF(
-            char_order=char_order, word_order=word_order, beta=beta, lowercase=lowercase,
-            whitespace=whitespace, eps_smoothing=eps_smoothing,
+            char_order=char_order,
+            word_order=word_order,
+            beta=beta,
+            lowercase=lowercase,
+            whitespace=whitespace,
+            eps_smoothing=eps_smoothing,
         )
         self.sentence_metric = self.corpus_metric
         self._spec = {"char_order": char_order, "word_order": word_order, "beta": beta, "eps_smoothing": eps_smoothing}
