@@ -86,7 +86,8 @@ class RunState:
     line_aligned: bool = False
 
     def skip(self, stage: str, system: str, lang: str, reason: str) -> None:
-        log.warning("%s skipped for %s (%s): %s", stage, system, lang, reason)
+        if all(s["reason"] != reason for s in self.skipped):  # say each reason once on the console
+            log.warning("%s skipped for %s (%s): %s", stage, system, lang, reason)
         self.skipped.append({"stage": stage, "system": system, "lang": lang, "reason": reason})
 
 
@@ -417,7 +418,7 @@ def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
                         system.kind,
                         metric.name,
                         "not_covered",
-                        f"{metric.name} needs a text in {state.ref_lang}: {data}",
+                        f"needs a text in {state.ref_lang}: {data}",
                         route="-",
                     )
                 )
@@ -731,8 +732,11 @@ def console_summary(state: RunState) -> str:
     lines = [table.fillna("-").to_string()]
     if ok.round_trip.any():
         lines.append("† round trip: bridged back by the engine that produced it; ranked apart")
-    for row in df[df.status != "ok"].itertuples():
-        lines.append(f"{row.system} ({row.lang}) {row.metric}: {row.status} — {row.reason}")
+    missing = df[df.status != "ok"].groupby(["status", "reason"], sort=False)
+    for (status, reason), group in missing:
+        what = ", ".join(dict.fromkeys(group.metric))
+        who = ", ".join(dict.fromkeys(group.system))
+        lines.append(f"{status}: {what} for {who} — {reason}")
     return "\n".join(lines)
 
 

@@ -30,8 +30,17 @@ ARTICLE = {
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The main job with tiny COMET checkpoints built here (real ones cannot be fetched offline)."""
+    from tests.comet_fixtures import build_checkpoint
+
+    base = tmp_path_factory.mktemp("comet")
+    ref_ckpt = build_checkpoint(base / "ref", "ref")
+    qe_ckpt = build_checkpoint(base / "qe", "qe", encoder_dir=base / "ref" / "encoder", seed=11)
     results = tmp_path_factory.mktemp("results")
-    res = run_cli(results, "tag=e2e", f"cache.dir={results / 'cache'}")
+    res = run_cli(
+        results, "tag=e2e", f"cache.dir={results / 'cache'}", f"metric.comet-ref.model={ref_ckpt}",
+        f"metric.comet-qe.model={qe_ckpt}",
+    )
     assert res.code == 0, res.stderr[-3000:]
     assert res.run_dir is not None and res.run_dir.parent == results / "runs"
     assert not any((results / ".tmp").glob("*_e2e")), "the temporary run folder must be renamed away"
@@ -101,10 +110,14 @@ def test_scores_rows_and_routes(run_dir: Path) -> None:
     for system in ("es", "en", "ar", "it"):
         adequacy = _row(scores, system, "adequacy-e5")
         assert adequacy.status == "ok" and adequacy.route == "cross-lingual"
-        comet = _row(scores, system, "comet-qe")
-        assert comet.status == "unavailable" and "Unbabel/wmt22-cometkiwi-da" in comet.reason
-        assert comet.score == ""
+        qe = _row(scores, system, "comet-qe")
+        assert (qe.status, qe.route) == ("ok", "cross-lingual") and "mode:qe" in qe.signature
         assert _row(scores, system, "mqm").status == "ok"
+    for system, route in [("es", "bridge es→fr apertium"), ("apertium-es", "bridge es→fr apertium")]:
+        ref = _row(scores, system, "comet-ref")
+        assert (ref.status, ref.route) == ("ok", route) and "mode:ref" in ref.signature
+    assert _row(scores, "ar", "comet-ref").status == "not_covered"
+    assert str(_row(scores, "apertium-es", "comet-ref").round_trip) == "True"
 
 
 def test_manifest_provenance(run_dir: Path) -> None:
