@@ -5,7 +5,6 @@ Set EVAL_RUN_DIR=<run folder> to check a real run as well (e.g. a DGSN run from 
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -74,11 +73,4 @@ def test_filters_omissions_and_rtl_in_chromium(run_dir: Path) -> None:
             browser.close()
 
 
-@pytest.mark.skipif(not os.environ.get("EVAL_RUN_DIR"), reason="set EVAL_RUN_DIR to check a real run folder")
-def test_real_run_report_in_chromium(tmp_path: Path) -> None:
-    src = Path(os.environ["EVAL_RUN_DIR"])
-    dest = tmp_path / src.name  # work on a copy: the real run folder stays as the run left it
-    shutil.copytree(src, dest)
-    build_reports(dest)
-    shot = check_report_in_browser(dest)
-    assert shot.read_bytes()[:8] == PNG_MAGIC
+# A real DGSN run folder is checked in the browser by tests/test_e2e.py::test_report_renders_in_a_real_browser.
