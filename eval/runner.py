@@ -83,6 +83,7 @@ class RunState:
     models: dict[str, str] = field(default_factory=dict)
     stats: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     uncovered: list[tuple[str, str, str]] = field(default_factory=list)  # (system, lang, reason) of MT not produced
+    xcomet_spans: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)  # per system, per bead
     line_aligned: bool = False
 
     def skip(self, stage: str, system: str, lang: str, reason: str) -> None:
@@ -452,22 +453,25 @@ def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
                     "signature": result.signature,
                 }
             )
-            for pair, seg in zip(pairs, result.segments, strict=True):
+            bead_ids = [i for i, p in enumerate(state.pairs[system.name]) if p.ref_ids]  # indices of ``pairs``
+            error_spans = result.extra.get("error_spans")
+            if isinstance(error_spans, list):  # XCOMET: keep its spans, per bead, for the xcomet_spans detector
+                per_bead: list[list[dict[str, Any]]] = [[] for _ in state.pairs[system.name]]
+                for i, found in zip(bead_ids, error_spans, strict=True):
+                    per_bead[i] = list(found or [])
+                state.xcomet_spans[system.name] = per_bead
+            for bead, pair, seg in zip(bead_ids, pairs, result.segments, strict=True):
                 state.segment_rows.append(
                     {
                         "system": system.name,
                         "lang": system.lang,
-                        "bead": _bead_index(state, system.name, pair),
+                        "bead": bead,
                         "ref_ids": _ids(pair.ref_ids),
                         "hyp_ids": _ids(pair.hyp_ids),
                         "metric": result.metric,
                         "score": seg,
                     }
                 )
-
-
-def _bead_index(state: RunState, system: str, pair: AlignedPair) -> int:
-    return state.pairs[system].index(pair)
 
 
 def significance(state: RunState, metrics: dict[str, Metric]) -> None:
@@ -566,6 +570,11 @@ def run_detectors(state: RunState, detectors: dict[str, Any]) -> None:
         found: list[Span] = []
         for name, detector in detectors.items():
             try:
+                if hasattr(detector, "error_spans"):  # XCOMET's own spans, from the xcomet metric of this run
+                    if system.name not in state.xcomet_spans:
+                        raise DetectorSkipped(f"{name} for lang {system.lang}: needs metric=xcomet with an available "
+                                              "XCOMET checkpoint (metric.xcomet.model=/path/to/checkpoint)")
+                    detector.error_spans = state.xcomet_spans[system.name]
                 found.extend(detector.detect(state.pairs[system.name]))
             except DetectorSkipped as exc:
                 state.skip(f"detector:{name}", system.name, system.lang, str(exc))
