@@ -572,8 +572,10 @@ def run_detectors(state: RunState, detectors: dict[str, Any]) -> None:
             try:
                 if hasattr(detector, "error_spans"):  # XCOMET's own spans, from the xcomet metric of this run
                     if system.name not in state.xcomet_spans:
-                        raise DetectorSkipped(f"{name} for lang {system.lang}: needs metric=xcomet with an available "
-                                              "XCOMET checkpoint (metric.xcomet.model=/path/to/checkpoint)")
+                        raise DetectorSkipped(
+                            f"{name} for lang {system.lang}: needs metric=xcomet with an available "
+                            "XCOMET checkpoint (metric.xcomet.model=/path/to/checkpoint)"
+                        )
                     detector.error_spans = state.xcomet_spans[system.name]
                 found.extend(detector.detect(state.pairs[system.name]))
             except DetectorSkipped as exc:
@@ -688,7 +690,20 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
     pd.DataFrame(state.cleaning_rows, columns=["document", "lang", "line_no", "rule", "action", "text"]).to_csv(
         d / "cleaning.csv", index=False
     )
-    pd.DataFrame(state.significance_rows).to_csv(d / "significance.csv", index=False)
+    sig_columns = [
+        "lang",
+        "metric",
+        "method",
+        "baseline",
+        "system",
+        "baseline_score",
+        "system_score",
+        "delta",
+        "ci_low",
+        "ci_high",
+        "p_value",
+    ]
+    pd.DataFrame(state.significance_rows, columns=sig_columns).to_csv(d / "significance.csv", index=False)
     from eval.scoring.mqm import BASE_COLUMNS
 
     pd.DataFrame(mqm, columns=list(mqm[0]) if mqm else list(BASE_COLUMNS)).to_csv(d / "mqm.csv", index=False)

@@ -95,3 +95,36 @@ def test_unknown_embedder_name(tmp_path: Path) -> None:
     assert res.code != 0 and "Traceback" not in res.stderr
     assert "Could not find 'embedder/nope'" in res.stderr and "Available options" in res.stderr
     assert completed_runs(tmp_path / "results") == []
+
+
+UNRELATED_ES = (
+    "Para preparar la tortilla, bate seis huevos con una pizca de sal. Pela las patatas y córtalas en láminas "
+    "finas. Fríelas a fuego lento en abundante aceite de oliva hasta que estén tiernas. Escúrrelas y mézclalas "
+    "con el huevo batido. Cuaja la mezcla en una sartén y dale la vuelta con la ayuda de un plato.\n"
+)
+
+
+@pytest.mark.slow
+def test_nothing_alignable_is_an_error_when_asked(tmp_path: Path) -> None:
+    corpus = corpus_copy(tmp_path)
+    (corpus / "es.txt").write_text(UNRELATED_ES, encoding="utf-8")
+    res = run_cli(
+        tmp_path / "results", f"corpus.dir={corpus}", *QUICK, "align.on_unalignable=error", "mt.enabled=false"
+    )
+    assert_clean_failure(tmp_path / "results", res, r"version es has nothing alignable")
+
+
+@pytest.mark.slow
+def test_nothing_alignable_is_reported_not_force_aligned(tmp_path: Path) -> None:
+    import pandas as pd
+
+    corpus = corpus_copy(tmp_path)
+    (corpus / "es.txt").write_text(UNRELATED_ES, encoding="utf-8")
+    res = run_cli(tmp_path / "results", f"corpus.dir={corpus}", *QUICK, "mt.enabled=false")
+    assert res.code == 0, res.stderr[-2000:]
+    assert res.run_dir is not None
+    scores = pd.read_csv(res.run_dir / "scores.csv", keep_default_na=False)
+    es = scores[scores.system == "es"]
+    assert set(es.status) == {"unavailable"} and "nothing alignable" in es.reason.iloc[0]
+    align = pd.read_csv(res.run_dir / "alignment.csv")
+    assert "es" not in set(align.system)

@@ -19,9 +19,17 @@ def test_xcomet_spans_flow_into_spans_jsonl(tmp_path: Path) -> None:
     from tests.comet_fixtures import build_checkpoint
 
     ckpt = build_checkpoint(tmp_path / "xcomet", "xcomet")
-    res = run_cli(tmp_path / "r", "corpus=line-aligned", f"corpus.dir={DATA}", "~translator", "embedder=e5",
-                  "metric=[xcomet]", f"metric.xcomet.model={ckpt}", "detector=[xcomet_spans]",
-                  f"cache.dir={tmp_path / 'cache'}")
+    res = run_cli(
+        tmp_path / "r",
+        "corpus=line-aligned",
+        f"corpus.dir={DATA}",
+        "~translator",
+        "embedder=e5",
+        "metric=[xcomet]",
+        f"metric.xcomet.model={ckpt}",
+        "detector=[xcomet_spans]",
+        f"cache.dir={tmp_path / 'cache'}",
+    )
     assert res.code == 0, res.stderr[-3000:]
     assert res.run_dir is not None
     manifest = json.loads((res.run_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -35,7 +43,8 @@ def test_xcomet_spans_flow_into_spans_jsonl(tmp_path: Path) -> None:
     for system in ("sysA", "sysB"):
         hyp = (DATA / f"{system}.es").read_text(encoding="utf-8").splitlines()
         direct = CometMetric(mode="xcomet", model=str(ckpt), use_cache=False, progress=False).score(
-            ScoringInput(hyps=hyp, refs=ref, srcs=src))
+            ScoringInput(hyps=hyp, refs=ref, srcs=src)
+        )
         per_segment = direct.extra["error_spans"]
         expected += sum(len(s) for s in per_segment)
         got = [s for s in spans if s["system"] == system]
