@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from eval.align.words import Word, words_of
 from eval.detectors.names_numbers import fold
@@ -22,6 +23,14 @@ from eval.detectors.stopwords import is_content
 
 # word (lower-case) → its lemma keys (folded); a word without analysis is its own key.
 LemmaKeys = Callable[[str], set[str]]
+# (a, b) → same word? (``same_word`` bound to one system's keys, usually memoised).
+SameWord = Callable[[str, str], bool]
+
+
+@lru_cache(maxsize=50_000)
+def cached_words(text: str) -> tuple[Word, ...]:
+    """``words_of``, memoised: the detectors re-tokenise the same bead and bridge texts per word."""
+    return tuple(words_of(text))
 
 
 @dataclass(frozen=True)
@@ -59,9 +68,15 @@ def same_word(a: str, b: str, keys: LemmaKeys) -> bool:
     return n >= 6 and min(len(fa), len(fb)) - n <= 3
 
 
-def align_bridge(ref: str, bridge: str, lang: str, keys: LemmaKeys) -> dict[int, BridgeLink]:
-    """Links from bridge words (by index in ``words_of(bridge)``) to reference words."""
-    rw, bw = words_of(ref), words_of(bridge)
+def align_bridge(
+    ref: str, bridge: str, lang: str, keys: LemmaKeys, same: SameWord | None = None
+) -> dict[int, BridgeLink]:
+    """Links from bridge words (by index in ``words_of(bridge)``) to reference words.
+
+    ``same`` replaces ``same_word(a, b, keys)`` (a memoised version of it, for speed).
+    """
+    is_same = same or (lambda a, b: same_word(a, b, keys))
+    rw, bw = cached_words(ref), cached_words(bridge)
     rk, bk = [_key(w.text, keys) for w in rw], [_key(w.text, keys) for w in bw]
     out: dict[int, BridgeLink] = {}
     blocks = difflib.SequenceMatcher(None, rk, bk, autojunk=False).get_matching_blocks()
@@ -83,27 +98,32 @@ def align_bridge(ref: str, bridge: str, lang: str, keys: LemmaKeys) -> dict[int,
     for j, w in enumerate(bw):
         link = out.get(j)
         if (link is None or link.kind == "gap") and is_content(w.text, lang):
-            same = [r for r in rw if is_content(r.text, lang) and same_word(r.text, w.text, keys)]
-            if same:
+            hits = [r for r in rw if is_content(r.text, lang) and is_same(r.text, w.text)]
+            if hits:
                 rel = w.start / max(1, len(bridge))
-                best = min(same, key=lambda r: abs(r.start / max(1, len(ref)) - rel))
+                best = min(hits, key=lambda r: abs(r.start / max(1, len(ref)) - rel))
                 out[j] = BridgeLink(w, best, "anchor", (0, 0))
     return out
 
 
-def hyp_to_bridge(hyp_word: Word, hyp: str, bridge: str, back: set[str], keys: LemmaKeys) -> tuple[Word | None, str]:
+def hyp_to_bridge(
+    hyp_word: Word, hyp: str, bridge: str, back: set[str], keys: LemmaKeys, same: SameWord | None = None
+) -> tuple[Word | None, str]:
     """The bridge word a version word became: a dictionary back-translation found in the bridge
     (nearest by relative position), else the word itself copied verbatim. ("", None) if neither."""
-    bw = words_of(bridge)
+    bw = cached_words(bridge)
     if not bw:
         return None, ""
+    is_same = same or (lambda a, b: same_word(a, b, keys))
+    back_folds = {fold(b) for b in back}
+    hyp_fold = fold(hyp_word.text)
     rel = hyp_word.start / max(1, len(hyp))
     cands: list[tuple[float, Word, str]] = []
     for w in bw:
         wk = keys(w.text.lower()) | {fold(w.text)}
-        if back and (wk & {fold(b) for b in back} or any(same_word(w.text, b, keys) for b in back)):
+        if back and (wk & back_folds or any(is_same(w.text, b) for b in back)):
             cands.append((abs(w.start / max(1, len(bridge)) - rel), w, "dictionary"))
-        elif fold(w.text) == fold(hyp_word.text) and len(w.text) > 3:
+        elif fold(w.text) == hyp_fold and len(w.text) > 3:
             cands.append((abs(w.start / max(1, len(bridge)) - rel), w, "verbatim"))
     if not cands:
         return None, ""

@@ -27,12 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eval.align.words import Word, words_of
+from eval.align.words import Word
 from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Severity, Span, TextSpan
-from eval.detectors.bridge_links import BridgeLink, align_bridge, hyp_to_bridge, same_word
+from eval.detectors.bridge_links import BridgeLink, align_bridge, cached_words, hyp_to_bridge, same_word
 from eval.detectors.lexicon import Lexicon
 from eval.detectors.names_numbers import fold
 from eval.detectors.stopwords import is_content
+from eval.detectors.wordlinks import embedder_key
 
 log = logging.getLogger(__name__)
 # (context template with "{}", reference word, substitute) → calibrated substitution similarity.
@@ -42,27 +43,46 @@ Aligner = Callable[[str, str], list[Any]]
 DISTRACTORS = ("maison", "table", "musique", "couleur", "jardin", "voiture", "fromage", "montagne")
 
 
+# Context vectors shared by every detector instance (key: embedder id, text): the contexts and
+# their neutral substitutes come from the reference, which is the same for every system of a run.
+_CONTEXTS: dict[tuple[str, str], Any] = {}
+_MAX_MEMO = 200_000
+
+
+def clear_memo() -> None:
+    """Forget the memoised context vectors (benchmarks measuring a cold run)."""
+    _CONTEXTS.clear()
+
+
 def embedding_similarity(embedder: Any, distractors: tuple[str, ...] = DISTRACTORS) -> WordSimilarity:
     """Calibrated similarity of a context with the reference word vs with a substitute.
 
     Why: e5 cosines of single words all sit in 0.83–0.93 (drones/avion 0.88 = enrôlement/
     recrutement 0.88). Substituting the word in its reference context and rescaling against
     neutral substitutes, (s − base) / (1 − base), separates synonyms from wrong words. All
-    contexts a call needs are embedded in one ``embed`` call; results are memoised.
+    contexts a call needs are embedded in one ``embed`` call; vectors are memoised process-wide
+    and each template's baseline is computed once.
     """
-    cache: dict[str, Any] = {}
+    ident = embedder_key(embedder)
 
     def sim(items: list[tuple[str, str, str]]) -> list[float]:
         texts = {t.format(w) for t, a, b in items for w in (a, b, *distractors)}
-        todo = sorted(x for x in texts if x not in cache)
+        todo = sorted(x for x in texts if (ident, x) not in _CONTEXTS)
         if todo:
+            if len(_CONTEXTS) + len(todo) > _MAX_MEMO:
+                _CONTEXTS.clear()
             for x, v in zip(todo, embedder.embed(todo), strict=True):
-                cache[x] = v
+                _CONTEXTS[(ident, x)] = v
+        cache = {x: _CONTEXTS[(ident, x)] for x in texts}
+        bases: dict[tuple[str, str], float] = {}
         out: list[float] = []
         for t, a, b in items:
             va = cache[t.format(a)]
             s = float(va @ cache[t.format(b)])
-            base = sum(float(va @ cache[t.format(d)]) for d in distractors) / len(distractors)
+            base = bases.get((t, a))
+            if base is None:
+                base = sum(float(va @ cache[t.format(d)]) for d in distractors) / len(distractors)
+                bases[(t, a)] = base
             out.append((s - base) / max(1e-6, 1.0 - base))
         return out
 
@@ -71,7 +91,7 @@ def embedding_similarity(embedder: Any, distractors: tuple[str, ...] = DISTRACTO
 
 def context_template(text: str, start: int, end: int, window: int = 4) -> str:
     """The words around text[start:end] with the word replaced by "{}" (braces escaped)."""
-    toks = words_of(text)
+    toks = cached_words(text)
     idx = next((i for i, t in enumerate(toks) if t.start <= start < t.end or t.start >= start), len(toks) - 1)
     s = toks[max(0, idx - window)].start if toks else 0
     e = toks[min(len(toks) - 1, idx + window)].end if toks else len(text)
@@ -109,10 +129,22 @@ class _Words:
     ref_to_hyp: dict[str, set[str]]
     hyp_lemmas: dict[str, set[str]]
     hyp_to_ref: dict[str, set[str]]
+    _keys: dict[str, set[str]] = field(default_factory=dict)
+    _same: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def keys(self, word: str) -> set[str]:
-        """Folded lemma keys of a reference-language word (reference or bridge)."""
-        return {fold(x) for x in self.ref_lemmas.get(word, {word})}
+        """Folded lemma keys of a reference-language word (reference or bridge); memoised."""
+        got = self._keys.get(word)
+        if got is None:
+            got = self._keys[word] = {fold(x) for x in self.ref_lemmas.get(word, {word})}
+        return got
+
+    def same(self, a: str, b: str) -> bool:
+        """``same_word`` with this system's lemma keys, memoised (called ~10⁵ times per system)."""
+        got = self._same.get((a, b))
+        if got is None:
+            got = self._same[(a, b)] = same_word(a, b, self.keys)
+        return got
 
 
 @dataclass
@@ -170,8 +202,8 @@ class MistranslationDetector(Detector):
 
     def _lookups(self, beads: list[AlignedPair]) -> _Words:
         ref_lang, hyp_lang = beads[0].ref_lang, beads[0].hyp_lang
-        ref_side = sorted({w.text.lower() for p in beads for t in (p.ref, p.bridge or "") for w in words_of(t)})
-        hyp_words = sorted({w.text.lower() for p in beads for w in words_of(p.hyp)})
+        ref_side = sorted({w.text.lower() for p in beads for t in (p.ref, p.bridge or "") for w in cached_words(t)})
+        hyp_words = sorted({w.text.lower() for p in beads for w in cached_words(p.hyp)})
         lex = self.lexicon
         if lex is None:
             return _Words({}, {}, {}, {})
@@ -230,10 +262,10 @@ class MistranslationDetector(Detector):
         blinks: dict[int, BridgeLink] = {}
         bwords: list[Word] = []
         if bridge:
-            blinks = align_bridge(p.ref, bridge, ref_lang, w.keys)
-            bwords = words_of(bridge)
+            blinks = align_bridge(p.ref, bridge, ref_lang, w.keys, w.same)
+            bwords = list(cached_words(bridge))
         out: list[_Candidate] = []
-        for h in words_of(p.hyp):
+        for h in cached_words(p.hyp):
             if not _content(h, p.hyp, hyp_lang):
                 continue
             xs = [
@@ -243,7 +275,7 @@ class MistranslationDetector(Detector):
             ]
             if bridge:
                 back = {h.text.lower()} if ref_lang == hyp_lang else w.hyp_to_ref.get(h.text.lower(), set())
-                b, how = hyp_to_bridge(h, p.hyp, bridge, back, w.keys)
+                b, how = hyp_to_bridge(h, p.hyp, bridge, back, w.keys, w.same)
                 if b is not None:
                     idx = next(i for i, x in enumerate(bwords) if x.start == b.start)
                     bl = blinks.get(idx)
@@ -289,15 +321,15 @@ class MistranslationDetector(Detector):
         back = w.hyp_to_ref.get(h, set()) if p.ref_lang != p.hyp_lang else set()
         if dict_tr & h_lem or r_lem & back or any(_close(b, x) for b in back for x in r_lem | {r}):
             return False
-        if c.bridge_word and same_word(c.bridge_word, c.ref.text, w.keys):
+        if c.bridge_word and w.same(c.bridge_word, c.ref.text):
             return False
         # The reference word rendered elsewhere in the bead (dictionary or bridge) clears the link.
-        hyp_words = {x.text.lower() for x in words_of(p.hyp)}
+        hyp_words = {x.text.lower() for x in cached_words(p.hyp)}
         bead_lemmas = set().union(*(w.hyp_lemmas.get(x, {x}) for x in hyp_words)) if hyp_words else set()
         if dict_tr & bead_lemmas or any(r_lem & w.hyp_to_ref.get(x, set()) for x in hyp_words):
             return False
-        bridge_words = words_of(p.bridge) if p.bridge and p.ref_lang != p.hyp_lang else []
-        if any(len(t.text) > 3 and same_word(t.text, c.ref.text, w.keys) for t in bridge_words):
+        bridge_words = cached_words(p.bridge) if p.bridge and p.ref_lang != p.hyp_lang else ()
+        if any(len(t.text) > 3 and w.same(t.text, c.ref.text) for t in bridge_words):
             return False
         verbatim = c.evidence.get("bridge_match") == "verbatim"
         if c.bridge_word and not verbatim and self._peer_agrees(c, w):
@@ -332,7 +364,7 @@ class MistranslationDetector(Detector):
             for q in beads:
                 same_ref = bool(q.bridge) and bool(set(q.ref_ids) & set(c.pair.ref_ids)) and c.ref.text in q.ref
                 if same_ref and any(
-                    same_word(t.text, c.bridge_word, w.keys) for t in words_of(q.bridge or "") if len(t.text) > 3
+                    w.same(t.text, c.bridge_word) for t in cached_words(q.bridge or "") if len(t.text) > 3
                 ):
                     return True
         return False

@@ -12,6 +12,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from eval.detectors.base import AlignedPair, Detector, Severity, Span, TextSpan
 from eval.detectors.lexicon import Lexicon
@@ -212,12 +213,15 @@ _AR_CLASS = {
 }
 
 
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form for comparing Latin names."""
+    """Case- and accent-insensitive form for comparing Latin names (memoised: the span detectors
+    fold the same few thousand words hundreds of thousands of times)."""
     nfd = unicodedata.normalize("NFD", text.casefold())
     return "".join(c for c in nfd if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=200_000)
 def skeleton(text: str) -> str:
     """Consonant skeleton shared by Latin and Arabic spellings (Hammouchi ≈ حموشي → hms)."""
     if any("\u0600" <= c <= "\u06ff" for c in text):
@@ -231,6 +235,7 @@ def skeleton(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", out)
 
 
+@lru_cache(maxsize=200_000)
 def translit_similarity(a: str, b: str) -> float:
     """Similarity of two spellings, possibly in different scripts, by consonant skeleton."""
     sa, sb = skeleton(a), skeleton(b)
@@ -239,10 +244,12 @@ def translit_similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, sa, sb).ratio()
 
 
+@lru_cache(maxsize=200_000)
 def _ratio(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, fold(a), fold(b)).ratio()
 
 
+@lru_cache(maxsize=200_000)
 def number_value(word: str, lang: str) -> int | None:
     """Value of a digit token (8, 8ème, 8th, ٨) or an ordinal word (octava, الثامن), else None."""
     w = word.translate(_AR_DIGITS)

@@ -7,6 +7,7 @@ them would flood the English (paraphrased) version with false alarms. Short clos
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _LISTS: dict[str, str] = {
     "fr": """le la les l un une des du de d au aux à a et ou ni mais donc or car que qu qui quoi dont où
@@ -47,6 +48,7 @@ def is_number(word: str) -> bool:
     return bool(_NUMBER.match(word))
 
 
+@lru_cache(maxsize=200_000)
 def is_content(word: str, lang: str) -> bool:
     """A word worth judging: not a function word, not a number, has a letter, at least 2 chars."""
     return len(word) >= 2 and any(c.isalpha() for c in word) and not is_stopword(word, lang) and not is_number(word)

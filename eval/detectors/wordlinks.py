@@ -18,7 +18,16 @@ from eval.embedders.base import TokenStates
 
 DEFAULT_LAYER = 6  # e5-small layers 4-7 link best; 8-9 lose "enrôlement" → "congelación" (eval.align.words)
 _MAX_MEMO = 50_000
-_STATES: dict[tuple[int, int, str], TokenStates] = {}
+_STATES: dict[tuple[str, int, str], TokenStates] = {}
+# Itermax links per (embedder, layer, ref, hyp): the mistranslation and omission detectors align
+# the same beads.
+_LINKS: dict[tuple[str, int, str, str], tuple[WordLink, ...]] = {}
+
+
+def clear_memo() -> None:
+    """Forget memoised token states and links (benchmarks measuring a cold run)."""
+    _STATES.clear()
+    _LINKS.clear()
 
 
 def layer_of(embedder: Any, layer: int | None = None) -> int:
@@ -29,10 +38,16 @@ def layer_of(embedder: Any, layer: int | None = None) -> int:
     return int(value) if isinstance(value, int) else DEFAULT_LAYER
 
 
+def embedder_key(embedder: Any) -> str:
+    """A process-wide memo key for an encoder: its model hash when it has one (ids can be reused)."""
+    sha = getattr(embedder, "sha", None)
+    return f"{type(embedder).__name__}:{sha}" if isinstance(sha, str) and sha else f"id:{id(embedder)}"
+
+
 def token_states(embedder: Any, texts: Sequence[str], layer: int | None = None) -> dict[str, TokenStates]:
     """States of every distinct text, computing the missing ones in one batched call."""
     lay = layer_of(embedder, layer)
-    ident = id(embedder)
+    ident = embedder_key(embedder)
     todo = sorted({t for t in texts if (ident, lay, t) not in _STATES})
     if todo:
         if len(_STATES) + len(todo) > _MAX_MEMO:
@@ -43,9 +58,16 @@ def token_states(embedder: Any, texts: Sequence[str], layer: int | None = None) 
 
 
 def align_pairs(embedder: Any, pairs: Sequence[tuple[str, str]], layer: int | None = None) -> list[list[WordLink]]:
-    """Itermax word links for each (ref, hyp), from one batched encoder call."""
-    states = token_states(embedder, [t for p in pairs for t in p], layer)
-    return [align_words_from_states(states[r], states[h], "itermax") for r, h in pairs]
+    """Itermax word links for each (ref, hyp), from one batched encoder call (links memoised)."""
+    lay, ident = layer_of(embedder, layer), embedder_key(embedder)
+    todo = [p for p in pairs if (ident, lay, *p) not in _LINKS]
+    if todo:
+        states = token_states(embedder, [t for p in todo for t in p], lay)
+        if len(_LINKS) + len(todo) > _MAX_MEMO:
+            _LINKS.clear()
+        for r, h in todo:
+            _LINKS[(ident, lay, r, h)] = tuple(align_words_from_states(states[r], states[h], "itermax"))
+    return [list(_LINKS[(ident, lay, r, h)]) for r, h in pairs]
 
 
 def make_aligner(embedder: Any, layer: int | None = None) -> Callable[[str, str], list[Any]]:
@@ -62,9 +84,10 @@ def word_vectors(st: TokenStates, spans: Sequence[tuple[int, int]]) -> np.ndarra
     vecs = np.asarray(st.vectors, dtype=np.float64)
     dim = vecs.shape[1] if vecs.ndim == 2 else 0
     out = np.zeros((len(spans), dim))
+    offs = np.asarray(st.offsets, dtype=np.int64).reshape(-1, 2)
     for k, (s, e) in enumerate(spans):
-        idx = [i for i, (a, b) in enumerate(st.offsets) if a < e and s < b]
-        if idx:
-            v = vecs[idx].mean(0)
+        sel = (offs[:, 0] < e) & (offs[:, 1] > s)
+        if sel.any():
+            v = vecs[sel].mean(0)
             out[k] = v / (np.linalg.norm(v) or 1.0)
     return out
