@@ -28,8 +28,13 @@ def test_unavailable_comet_is_reported(tmp_path: Path) -> None:
 
 
 def test_required_comet_is_an_error(tmp_path: Path) -> None:
-    res = run_cli(tmp_path / "r", *LINES, "metric=[bleu,comet-qe]", "metric.comet-qe.model=Unbabel/not-here",
-                  "metric.comet-qe.required=true")
+    res = run_cli(
+        tmp_path / "r",
+        *LINES,
+        "metric=[bleu,comet-qe]",
+        "metric.comet-qe.model=Unbabel/not-here",
+        "metric.comet-qe.required=true",
+    )
     assert res.code == 3 and "Traceback" not in res.stderr
     assert "error: " in res.stderr and "Unbabel/not-here" in res.stderr
     assert completed_runs(tmp_path / "r") == []

@@ -38,7 +38,10 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     qe_ckpt = build_checkpoint(base / "qe", "qe", encoder_dir=base / "ref" / "encoder", seed=11)
     results = tmp_path_factory.mktemp("results")
     res = run_cli(
-        results, "tag=e2e", f"cache.dir={results / 'cache'}", f"metric.comet-ref.model={ref_ckpt}",
+        results,
+        "tag=e2e",
+        f"cache.dir={results / 'cache'}",
+        f"metric.comet-ref.model={ref_ckpt}",
         f"metric.comet-qe.model={qe_ckpt}",
     )
     assert res.code == 0, res.stderr[-3000:]
