@@ -284,27 +284,30 @@ def align_systems(state: RunState, embedder: Any) -> None:
     state.systems = kept
 
 
+def make_pair(
+    state: RunState, system: System, ref_ids: tuple[int, ...], hyp_ids: tuple[int, ...], similarity: float
+) -> AlignedPair:
+    """One bead as text: reference sentences, the system's sentences and their bridge, each joined by a space."""
+    bridged = state.bridged.get(system.name)
+    return AlignedPair(
+        system=system.name,
+        ref_lang=state.ref_lang,
+        hyp_lang=system.lang,
+        ref_ids=ref_ids,
+        hyp_ids=hyp_ids,
+        ref=" ".join(state.ref_sents[i] for i in ref_ids),
+        hyp=" ".join(system.segments[i] for i in hyp_ids),
+        similarity=similarity,
+        bridge=" ".join(bridged.lines[i] for i in hyp_ids) if bridged and bridged.lines else None,
+    )
+
+
 def build_pairs(state: RunState) -> None:
     for system in state.systems:
-        bridged = state.bridged.get(system.name)
-        pairs = []
-        for bead in state.beads[system.name]:
-            hyp = " ".join(system.segments[i] for i in bead.hyp_ids)
-            bridge = " ".join(bridged.lines[i] for i in bead.hyp_ids) if bridged and bridged.lines else None
-            pairs.append(
-                AlignedPair(
-                    system=system.name,
-                    ref_lang=state.ref_lang,
-                    hyp_lang=system.lang,
-                    ref_ids=tuple(bead.ref_ids),
-                    hyp_ids=tuple(bead.hyp_ids),
-                    ref=" ".join(state.ref_sents[i] for i in bead.ref_ids),
-                    hyp=hyp,
-                    similarity=float(bead.similarity),
-                    bridge=bridge,
-                )
-            )
-        state.pairs[system.name] = pairs
+        state.pairs[system.name] = [
+            make_pair(state, system, tuple(b.ref_ids), tuple(b.hyp_ids), float(b.similarity))
+            for b in state.beads[system.name]
+        ]
 
 
 # --------------------------------------------------------------------------------------------- metrics
@@ -538,25 +541,7 @@ def significance(state: RunState, metrics: dict[str, Metric]) -> None:
 
 def project_pairs(state: RunState, system: System, base_pairs: list[AlignedPair]) -> list[AlignedPair]:
     """A 1-1 system (MT of the reference sentences) re-cut along another system's reference units."""
-    bridged = state.bridged.get(system.name)
-    out = []
-    for p in base_pairs:
-        hyp = " ".join(system.segments[i] for i in p.ref_ids)
-        bridge = " ".join(bridged.lines[i] for i in p.ref_ids) if bridged and bridged.lines else None
-        out.append(
-            AlignedPair(
-                system=system.name,
-                ref_lang=p.ref_lang,
-                hyp_lang=system.lang,
-                ref_ids=p.ref_ids,
-                hyp_ids=p.ref_ids,
-                ref=p.ref,
-                hyp=hyp,
-                similarity=float("nan"),
-                bridge=bridge,
-            )
-        )
-    return out
+    return [make_pair(state, system, p.ref_ids, p.ref_ids, float("nan")) for p in base_pairs]
 
 
 # -------------------------------------------------------------------------------------------- detectors
