@@ -181,3 +181,22 @@ def test_lexicon_batches_and_composes() -> None:
     }
     assert "recrutement" in lex.translate_lemmas("en", "fr", ["recruitment"])["recruitment"]
     assert "recrutement" in lex.translate_lemmas("it", "fr", ["reclutamento"])["reclutamento"]
+
+
+def test_terminology_quotes_the_best_contiguous_run_not_the_whole_clause() -> None:
+    from eval.align.words import Word, WordLink
+    from eval.detectors.terminology import used_span
+
+    hyp = "la seguridad regional, el crimen organizado y la financiación"
+    ref = Word("crime", 0, 5)
+
+    def link(word: str, sim: float) -> WordLink:
+        start = hyp.index(word)
+        return WordLink(ref, Word(word, start, start + len(word)), sim)
+
+    span = used_span(
+        hyp, [link("seguridad", 0.2), link("crimen", 0.8), link("organizado", 0.7), link("financiación", 0.3)]
+    )
+    assert span is not None and span.text == "crimen organizado"
+    assert hyp[span.start : span.end] == "crimen organizado"
+    assert used_span(hyp, []) is None

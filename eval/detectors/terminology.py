@@ -104,6 +104,28 @@ def find_term(text: str, term: str) -> list[TextSpan]:
     return [TextSpan(text[m.start() : m.end()], m.start(), m.end()) for m in _pattern(term).finditer(folded)]
 
 
+def used_span(hyp: str, links: list[Any]) -> TextSpan | None:
+    """The words the version used for a term: the best-linked contiguous run of linked words.
+
+    Alignment links of one term can land on scattered words; spanning from the first to the last
+    would quote whole clauses, so only the run (words separated by at most a space or punctuation)
+    with the highest total link similarity is kept.
+    """
+    if not links:
+        return None
+    words = sorted({(lk.hyp.start, lk.hyp.end): lk for lk in links}.values(), key=lambda lk: lk.hyp.start)
+    runs: list[list[Any]] = [[words[0]]]
+    for lk in words[1:]:
+        gap = hyp[runs[-1][-1].hyp.end : lk.hyp.start]
+        if len(gap) <= 3 and not any(ch.isalnum() for ch in gap):
+            runs[-1].append(lk)
+        else:
+            runs.append([lk])
+    best = max(runs, key=lambda run: sum(float(lk.similarity) for lk in run))
+    start, end = best[0].hyp.start, best[-1].hyp.end
+    return TextSpan(hyp[start:end], start, end)
+
+
 @dataclass
 class TerminologyDetector(Detector):
     """Checks each glossary term found in the reference against the aligned version."""
@@ -138,11 +160,8 @@ class TerminologyDetector(Detector):
                 if links is None:
                     links = self.aligner(p.ref, p.hyp) if self.aligner else []
                 for hit in hits:
-                    used = [lk.hyp for lk in links if lk.ref.start < hit.end and hit.start < lk.ref.end]
-                    hyp = None
-                    if used:
-                        s, e = min(w.start for w in used), max(w.end for w in used)
-                        hyp = TextSpan(p.hyp[s:e], s, e)
+                    used = [lk for lk in links if lk.ref.start < hit.end and hit.start < lk.ref.end]
+                    hyp = used_span(p.hyp, used)
                     spans.append(
                         Span(
                             p.system,
