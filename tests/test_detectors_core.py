@@ -200,3 +200,45 @@ def test_terminology_quotes_the_best_contiguous_run_not_the_whole_clause() -> No
     assert span is not None and span.text == "crimen organizado"
     assert hyp[span.start : span.end] == "crimen organizado"
     assert used_span(hyp, []) is None
+
+
+def test_terminology_run_is_capped_to_the_best_window() -> None:
+    from eval.align.words import Word, WordLink
+    from eval.detectors.terminology import used_span
+
+    hyp = "a b c d e f"
+    ref = Word("x", 0, 1)
+    links = [
+        WordLink(ref, Word(w, hyp.index(w), hyp.index(w) + 1), sim)
+        for w, sim in zip("abcdef", [0.1, 0.1, 0.9, 0.9, 0.9, 0.1], strict=True)
+    ]
+    span = used_span(hyp, links, max_words=3)
+    assert span is not None and span.text == "c d e"
+
+
+def test_engine_unknown_words_are_untranslated_spans_linked_to_the_source() -> None:
+    from eval.detectors.base import AlignedPair
+    from eval.detectors.untranslated import UntranslatedDetector
+
+    pair = AlignedPair(
+        "apertium-es",
+        "fr",
+        "es",
+        (3,),
+        (3,),
+        "les menaces d'enrôlement en ligne",
+        "las amenazas de enrôlement en línea",
+        0.9,
+        unknown=("enrôlement",),
+    )
+    [span] = [
+        s
+        for s in UntranslatedDetector(languages=["fr", "es"]).detect([pair])
+        if s.evidence.get("engine_marked_unknown")
+    ]
+    assert span.category == "accuracy/untranslated" and span.hyp is not None and span.ref is not None
+    assert (span.hyp.text, span.ref.text) == ("enrôlement", "enrôlement")
+    assert (
+        pair.hyp[span.hyp.start : span.hyp.end] == "enrôlement"
+        and pair.ref[span.ref.start : span.ref.end] == "enrôlement"
+    )

@@ -55,7 +55,8 @@ class AlignedPair:
     """One aligned bead: reference sentence(s) and the version's sentence(s), joined by a space.
 
     ``ref_ids``/``hyp_ids`` are sentence indices; one side is empty for 1-0 / 0-1 beads.
-    ``bridge`` is the version text translated into the reference language, when there is one.
+    ``bridge`` is the version text translated into the reference language, when there is one;
+    ``unknown`` holds the words the MT engine that produced the version marked as unknown (Apertium ``*word``).
     """
 
     system: str
@@ -67,6 +68,7 @@ class AlignedPair:
     hyp: str
     similarity: float
     bridge: str | None = None
+    unknown: tuple[str, ...] = ()
 
 
 class Detector(ABC):

@@ -17,6 +17,7 @@ _GROUPS: tuple[frozenset[str], ...] = (
     frozenset({"accuracy/mistranslation", "terminology"}),
     frozenset({"accuracy/omission"}),
     frozenset({"accuracy/addition", "accuracy/untranslated"}),
+    frozenset({"terminology", "accuracy/untranslated"}),  # a term copied verbatim is one finding
     frozenset({"fluency"}),
 )
 

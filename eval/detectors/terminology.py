@@ -104,12 +104,12 @@ def find_term(text: str, term: str) -> list[TextSpan]:
     return [TextSpan(text[m.start() : m.end()], m.start(), m.end()) for m in _pattern(term).finditer(folded)]
 
 
-def used_span(hyp: str, links: list[Any]) -> TextSpan | None:
+def used_span(hyp: str, links: list[Any], max_words: int = 6) -> TextSpan | None:
     """The words the version used for a term: the best-linked contiguous run of linked words.
 
     Alignment links of one term can land on scattered words; spanning from the first to the last
     would quote whole clauses, so only the run (words separated by at most a space or punctuation)
-    with the highest total link similarity is kept.
+    with the highest total link similarity is kept, and within it the best window of ``max_words``.
     """
     if not links:
         return None
@@ -122,6 +122,9 @@ def used_span(hyp: str, links: list[Any]) -> TextSpan | None:
         else:
             runs.append([lk])
     best = max(runs, key=lambda run: sum(float(lk.similarity) for lk in run))
+    if len(best) > max_words:
+        windows = [best[i : i + max_words] for i in range(len(best) - max_words + 1)]
+        best = max(windows, key=lambda run: sum(float(lk.similarity) for lk in run))
     start, end = best[0].hyp.start, best[-1].hyp.end
     return TextSpan(hyp[start:end], start, end)
 
@@ -161,7 +164,7 @@ class TerminologyDetector(Detector):
                     links = self.aligner(p.ref, p.hyp) if self.aligner else []
                 for hit in hits:
                     used = [lk for lk in links if lk.ref.start < hit.end and hit.start < lk.ref.end]
-                    hyp = used_span(p.hyp, used)
+                    hyp = used_span(p.hyp, used, max_words=max(3, 2 * len(term.source.split())))
                     spans.append(
                         Span(
                             p.system,

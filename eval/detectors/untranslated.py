@@ -31,6 +31,39 @@ def _clauses(text: str, lang: str) -> list[TextSpan]:
     return out
 
 
+def _find_word(text: str, word: str) -> TextSpan | None:
+    m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)
+    return TextSpan(m.group(0), m.start(), m.end()) if m else None
+
+
+def engine_unknown_spans(p: AlignedPair, detector: str) -> list[Span]:
+    """Words the MT engine marked unknown and copied into its output: untranslated, linked to the source word.
+
+    Only words the engine itself flagged (Apertium's ``*word``), so this costs nothing and never guesses.
+    """
+    spans = []
+    for word in dict.fromkeys(p.unknown):
+        hyp = _find_word(p.hyp, word)
+        if hyp is None:
+            continue
+        spans.append(
+            Span(
+                p.system,
+                p.hyp_lang,
+                list(p.ref_ids),
+                list(p.hyp_ids),
+                hyp,
+                _find_word(p.ref, word),
+                "accuracy/untranslated",
+                "major",
+                detector,
+                0.95,
+                {"engine_marked_unknown": word},
+            )
+        )
+    return spans
+
+
 @dataclass
 class UntranslatedDetector(Detector):
     """Flags clauses of >= ``min_words`` words detected (>= ``min_confidence``) as another language."""
@@ -52,7 +85,7 @@ class UntranslatedDetector(Detector):
         return self._detector
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
-        spans: list[Span] = []
+        spans: list[Span] = [s for p in pairs for s in engine_unknown_spans(p, self.name)]
         for p in pairs:
             if not p.hyp.strip():
                 continue
