@@ -226,17 +226,18 @@ def test_engine_unknown_words_are_untranslated_spans_linked_to_the_source() -> N
         "es",
         (3,),
         (3,),
-        "les menaces d'enrôlement en ligne",
-        "las amenazas de enrôlement en línea",
+        "M. Hammouchi et les menaces d'enrôlement en ligne (8)",
+        "Sr. Hammouchi y las amenazas de enrôlement en línea (8)",
         0.9,
-        unknown=("enrôlement",),
+        unknown=("enrôlement", "Hammouchi", "8", "radicalización"),  # a name, a number, a word not in the output
     )
     [span] = [
         s
         for s in UntranslatedDetector(languages=["fr", "es"]).detect([pair])
         if s.evidence.get("engine_marked_unknown")
     ]
-    assert span.category == "accuracy/untranslated" and span.hyp is not None and span.ref is not None
+    assert span.category == "accuracy/untranslated" and span.severity == "minor"
+    assert span.hyp is not None and span.ref is not None
     assert (span.hyp.text, span.ref.text) == ("enrôlement", "enrôlement")
     assert (
         pair.hyp[span.hyp.start : span.hyp.end] == "enrôlement"

@@ -37,14 +37,18 @@ def _find_word(text: str, word: str) -> TextSpan | None:
 
 
 def engine_unknown_spans(p: AlignedPair, detector: str) -> list[Span]:
-    """Words the MT engine marked unknown and copied into its output: untranslated, linked to the source word.
+    """Source words the MT engine marked unknown and copied into its output, linked to the source word.
 
-    Only words the engine itself flagged (Apertium's ``*word``), so this costs nothing and never guesses.
+    Only words the engine itself flagged (Apertium's ``*word``) that appear verbatim in the reference, so it
+    never guesses. Capitalized words are names, copied on purpose (names_numbers judges those); a copied
+    common word may still be right (a cognate such as "drones"), hence minor severity.
     """
     spans = []
     for word in dict.fromkeys(p.unknown):
-        hyp = _find_word(p.hyp, word)
-        if hyp is None:
+        if not any(ch.isalpha() for ch in word) or word[:1].isupper():
+            continue
+        hyp, ref = _find_word(p.hyp, word), _find_word(p.ref, word)
+        if hyp is None or ref is None:
             continue
         spans.append(
             Span(
@@ -53,11 +57,11 @@ def engine_unknown_spans(p: AlignedPair, detector: str) -> list[Span]:
                 list(p.ref_ids),
                 list(p.hyp_ids),
                 hyp,
-                _find_word(p.ref, word),
+                ref,
                 "accuracy/untranslated",
-                "major",
+                "minor",
                 detector,
-                0.95,
+                0.7,
                 {"engine_marked_unknown": word},
             )
         )
