@@ -243,3 +243,16 @@ def test_engine_unknown_words_are_untranslated_spans_linked_to_the_source() -> N
         pair.hyp[span.hyp.start : span.hyp.end] == "enrôlement"
         and pair.ref[span.ref.start : span.ref.end] == "enrôlement"
     )
+
+
+def test_merged_finding_takes_the_more_specific_accuracy_category() -> None:
+    from eval.detectors.base import Span, TextSpan
+    from eval.detectors.merge import merge_spans
+
+    hyp, ref = TextSpan("congelación", 10, 21), TextSpan("enrôlement", 5, 15)
+    term = Span("es", "es", [3], [2], hyp, ref, "terminology", "major", "terminology", 0.9, {"term": "enrôlement"})
+    mis = Span("es", "es", [3], [2], hyp, ref, "accuracy/mistranslation", "major", "mistranslation", 0.6, {})
+    [merged] = merge_spans([term, mis])
+    assert merged.category == "accuracy/mistranslation"
+    assert merged.detector == "terminology+mistranslation" and merged.confidence == 0.9
+    assert set(merged.evidence) == {"terminology", "mistranslation"}

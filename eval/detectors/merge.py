@@ -22,6 +22,23 @@ _GROUPS: tuple[frozenset[str], ...] = (
 )
 
 
+#: When detectors agree on one finding, the more specific accuracy category names it (MQM: a term rendered
+#: with a wrong meaning is a mistranslation; a term left in the source language is untranslated).
+_CATEGORY_PRIORITY: tuple[str, ...] = (
+    "accuracy/mistranslation",
+    "accuracy/untranslated",
+    "accuracy/omission",
+    "accuracy/addition",
+    "terminology",
+    "fluency",
+)
+
+
+def _category(a: str, b: str) -> str:
+    ranked = [c for c in _CATEGORY_PRIORITY if c in (a, b)]
+    return ranked[0] if ranked else a
+
+
 def compatible(a: str, b: str) -> bool:
     return a == b or any(a in g and b in g for g in _GROUPS)
 
@@ -68,6 +85,7 @@ def _combine(a: Span, b: Span) -> Span:
         main,
         hyp=_union(a.hyp, b.hyp),
         ref=_union(a.ref, b.ref),
+        category=_category(a.category, b.category),
         severity=sev,
         confidence=max(a.confidence, b.confidence),
         detector="+".join(detectors),
