@@ -49,6 +49,33 @@ class Span:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def on(
+        cls,
+        pair: AlignedPair,
+        hyp: TextSpan | None,
+        ref: TextSpan | None,
+        category: str,
+        severity: Severity,
+        detector: str,
+        confidence: float,
+        evidence: dict[str, Any] | None = None,
+    ) -> Span:
+        """A span in one bead: system, language and segment ids come from the pair."""
+        return cls(
+            pair.system,
+            pair.hyp_lang,
+            list(pair.ref_ids),
+            list(pair.hyp_ids),
+            hyp,
+            ref,
+            category,
+            severity,
+            detector,
+            confidence,
+            evidence or {},
+        )
+
 
 @dataclass(frozen=True)
 class AlignedPair:

@@ -384,11 +384,8 @@ class MistranslationDetector(Detector):
             "threshold": c.threshold,
             "link_similarity": round(c.link_similarity, 4),
         }
-        return Span(
-            p.system,
-            p.hyp_lang,
-            list(p.ref_ids),
-            list(p.hyp_ids),
+        return Span.on(
+            p,
             TextSpan(c.hyp.text, c.hyp.start, c.hyp.end),
             TextSpan(c.ref.text, c.ref.start, c.ref.end),
             "accuracy/mistranslation",

@@ -166,11 +166,8 @@ class TerminologyDetector(Detector):
                     used = [lk for lk in links if lk.ref.start < hit.end and hit.start < lk.ref.end]
                     hyp = used_span(p.hyp, used, max_words=max(3, 2 * len(term.source.split())))
                     spans.append(
-                        Span(
-                            p.system,
-                            p.hyp_lang,
-                            list(p.ref_ids),
-                            list(p.hyp_ids),
+                        Span.on(
+                            p,
                             hyp,
                             hit,
                             "terminology",

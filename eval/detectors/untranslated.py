@@ -51,11 +51,8 @@ def engine_unknown_spans(p: AlignedPair, detector: str) -> list[Span]:
         if hyp is None or ref is None:
             continue
         spans.append(
-            Span(
-                p.system,
-                p.hyp_lang,
-                list(p.ref_ids),
-                list(p.hyp_ids),
+            Span.on(
+                p,
                 hyp,
                 ref,
                 "accuracy/untranslated",
@@ -106,11 +103,8 @@ class UntranslatedDetector(Detector):
                 if code == p.hyp_lang or top.value < self.min_confidence:
                     continue
                 spans.append(
-                    Span(
-                        p.system,
-                        p.hyp_lang,
-                        list(p.ref_ids),
-                        list(p.hyp_ids),
+                    Span.on(
+                        p,
                         clause,
                         None,
                         "accuracy/untranslated",

@@ -54,11 +54,8 @@ class XCometSpansDetector(Detector):
                 hyp = TextSpan(p.hyp[start:end], start, end)
                 ref = link_span(p.ref, start, end, links)
                 spans.append(
-                    Span(
-                        p.system,
-                        p.hyp_lang,
-                        list(p.ref_ids),
-                        list(p.hyp_ids),
+                    Span.on(
+                        p,
                         hyp,
                         ref,
                         "accuracy/mistranslation",
