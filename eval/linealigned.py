@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from eval.corpus import SUPPORTED_LANGS, System
 from eval.errors import InputError
-from eval.textio import decode_bytes, normalize_text, read_lines, read_text
+from eval.manifest import load_yaml_mapping
+from eval.textio import normalize_text, read_lines, read_raw
 
 
 @dataclass
@@ -74,9 +73,7 @@ def _from_lines(root: Path, spec: dict[str, Any], where: str, out: LineAlignedSe
 
 def _rows_from_table(root: Path, spec: dict[str, Any], fmt: str, where: str) -> tuple[list[dict[str, str]], str, str]:
     path = root / str(spec.get("file", ""))
-    decoded = read_text(path)  # validates existence/emptiness and gives the hash
-    raw, _ = decode_bytes(path.read_bytes(), str(path))  # tabs must survive whitespace normalization
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    raw, sha = read_raw(path)  # not whitespace-normalized: tabs must survive until the fields are split
     rows: list[dict[str, str]] = []
     if fmt == "tsv":
         reader = csv.DictReader(io.StringIO(raw), delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -95,7 +92,7 @@ def _rows_from_table(root: Path, spec: dict[str, Any], fmt: str, where: str) -> 
             flat = {k: v for k, v in obj.items() if k != "systems"}
             flat.update(obj.get("systems") or {})
             rows.append({k: normalize_text(str(v)) for k, v in flat.items()})
-    return rows, str(path), decoded.sha256
+    return rows, str(path), sha
 
 
 def _from_table(root: Path, spec: dict[str, Any], fmt: str, where: str, out: LineAlignedSet) -> None:
@@ -134,12 +131,7 @@ def load_line_aligned(corpus_dir: str | Path) -> LineAlignedSet:
     """Read a line-aligned set described by ``<corpus_dir>/manifest.yaml`` (format: lines | tsv | jsonl)."""
     root = Path(corpus_dir)
     mpath = root / "manifest.yaml"
-    if not mpath.is_file():
-        raise InputError(f"{mpath}: manifest not found")
-    try:
-        spec = yaml.safe_load(mpath.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"{mpath}: invalid YAML ({exc})") from exc
+    spec = load_yaml_mapping(mpath)
     fmt = str(spec.get("format", "lines"))
     out = LineAlignedSet(name=str(spec.get("name") or root.name), ref_lang="", references=[])
     if fmt == "lines":

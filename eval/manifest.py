@@ -40,7 +40,8 @@ class Manifest:
         return [d for d in self.documents if d.role == "version"]
 
 
-def _load_yaml(path: Path) -> dict[str, Any]:
+def load_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A corpus manifest as a mapping; missing file, bad YAML or a non-mapping are InputErrors naming it."""
     if not path.is_file():
         raise InputError(f"{path}: manifest not found; every corpus folder needs a manifest.yaml")
     try:
@@ -48,7 +49,7 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: invalid YAML ({exc}); fix the manifest") from exc
     if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping with 'documents', got {type(data).__name__}")
+        raise InputError(f"{path}: expected a mapping of manifest keys, got {type(data).__name__}")
     return data
 
 
@@ -56,7 +57,7 @@ def load_manifest(corpus_dir: str | Path) -> Manifest:
     """Read and validate manifest.yaml: known languages and roles, exactly one reference."""
     root = Path(corpus_dir)
     path = root / "manifest.yaml"
-    data = _load_yaml(path)
+    data = load_yaml_mapping(path)
     docs_raw = data.get("documents")
     if not isinstance(docs_raw, list) or not docs_raw:
         raise InputError(f"{path}: 'documents' must be a non-empty list of {{file, lang, role}} entries")

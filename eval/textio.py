@@ -66,17 +66,31 @@ def normalize_text(text: str) -> str:
     return "\n".join(lines)
 
 
-def read_text(path: str | Path) -> DecodedText:
-    """Read, decode and normalize one text file; a missing or empty file is an InputError."""
+def _read_decoded(path: str | Path) -> tuple[str, str, str]:
+    """(decoded text, encoding, SHA-256 of the bytes); a missing or empty file is an InputError."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: file not found; check the path in the corpus manifest or config")
     data = p.read_bytes()
     text, encoding = decode_bytes(data, str(p))
-    text = normalize_text(text)
     if not text.strip():
         raise InputError(f"{p}: the document is empty; put the text in it or remove it from the manifest")
-    return DecodedText(text=text, encoding=encoding, sha256=hashlib.sha256(data).hexdigest())
+    return text, encoding, hashlib.sha256(data).hexdigest()
+
+
+def read_text(path: str | Path) -> DecodedText:
+    """Read, decode and normalize one text file; a missing or empty file is an InputError."""
+    text, encoding, sha = _read_decoded(path)
+    text = normalize_text(text)
+    if not text.strip():
+        raise InputError(f"{path}: the document is empty; put the text in it or remove it from the manifest")
+    return DecodedText(text=text, encoding=encoding, sha256=sha)
+
+
+def read_raw(path: str | Path) -> tuple[str, str]:
+    """Decoded text with Unix newlines but otherwise untouched (for TSV/JSONL), and its SHA-256."""
+    text, _, sha = _read_decoded(path)
+    return text.replace("\r\n", "\n").replace("\r", "\n"), sha
 
 
 def read_lines(path: str | Path) -> tuple[list[str], str]:
