@@ -16,7 +16,6 @@ from pathlib import Path
 
 from eval.cache import Cache
 from eval.embedders.loading import (
-    Pooling,
     TransformersEmbedder,
     TransformersEncoder,
     dir_signature,
@@ -46,15 +45,15 @@ class E5Embedder(TransformersEmbedder):
         cache: Cache | None = None,
     ) -> None:
         self.model_dir = resolve_path(model_dir)
-        self.prefix = prefix
-        self.pooling: Pooling = "mean"
-        self.batch_size = batch_size
-        self.max_length = max_length
-        self.threads = threads
-        self.layer = layer
-        self.cache = cache
-        self._encoder = None
-        self._sha: str | None = None
+        self._init_runtime(
+            prefix=prefix,
+            pooling="mean",
+            layer=layer,
+            batch_size=batch_size,
+            max_length=max_length,
+            threads=threads,
+            cache=cache,
+        )
         self._check()
 
     @property

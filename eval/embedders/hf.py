@@ -47,18 +47,18 @@ class HFEmbedder(TransformersEmbedder):
         self.local_dir: Path | None = local if local.exists() or Path(model).is_absolute() else None
         self.model = str(self.local_dir) if self.local_dir else model
         self.model_id = model
-        self.pooling = pooling
-        self.prefix = prefix
-        self.layer = layer
         if local_files_only is None:
             local_files_only = self.local_dir is not None or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
         self.local_files_only = local_files_only
-        self.batch_size = batch_size
-        self.max_length = max_length
-        self.threads = threads
-        self.cache = cache
-        self._encoder = None
-        self._sha: str | None = None
+        self._init_runtime(
+            prefix=prefix,
+            pooling=pooling,
+            layer=layer,
+            batch_size=batch_size,
+            max_length=max_length,
+            threads=threads,
+            cache=cache,
+        )
 
     @property
     def sha(self) -> str:

@@ -287,6 +287,28 @@ class TransformersEmbedder(Embedder):
     cache: Cache | None = None
     _encoder: TransformersEncoder | None = None
 
+    def _init_runtime(
+        self,
+        *,
+        prefix: str,
+        pooling: Pooling,
+        layer: int,
+        batch_size: int,
+        max_length: int,
+        threads: int | None,
+        cache: Cache | None,
+    ) -> None:
+        """The settings every transformers embedder shares; the model itself loads lazily."""
+        self.prefix = prefix
+        self.pooling = pooling
+        self.layer = layer
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.threads = threads
+        self.cache = cache
+        self._encoder = None
+        self._sha: str | None = None
+
     def _load(self) -> TransformersEncoder:
         raise NotImplementedError
 
