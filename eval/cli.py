@@ -19,8 +19,6 @@ from omegaconf import DictConfig
 from eval.config import CONF_DIR, register_resolvers
 from eval.errors import EvalError
 
-log = logging.getLogger("eval")
-
 register_resolvers()
 
 
