@@ -1,15 +1,22 @@
 """Detector cost on N aligned pairs: the DGSN beads replicated across synthetic systems.
 
-Replicas repeat the same texts, so the figures come in two modes (say which one you quote):
+Each system runs as in a real run (eval.runner.run_detectors): the word alignment (e5 token
+states + Itermax links, shared by mistranslation, omission and terminology) is timed on its own
+line, then every detector in the default order with shared memos. Replicas repeat the same
+texts, so say which mode a figure comes from:
 
-- ``cold``: every process-wide memo (token states, word links, context vectors, lt-proc
-  lookups, folded/tokenised words) is cleared before each replica system, so each system pays
-  as if its texts had never been seen: the cost of N distinct pairs.
+- ``cold``: every process-wide memo (token states, links, context vectors, lt-proc lookups,
+  folded/tokenised words) is cleared before each replica system: N distinct pairs, each with
+  its own reference segment (a 2,000-segment document against one version).
+- ``shared-ref``: as cold, but the reference side is kept: the reference token states and the
+  reference-side context vectors (reference word and distractors). This is the cost of a run
+  with several versions of one reference, e.g. 200 reference segments × 10 versions, where
+  every version's text is new (lexicon lookups are still cleared: pessimistic).
 - ``warm``: memos kept across systems, so every replica after the first four is served from
-  them: the cost of a rerun, or the shared-reference part of a many-version run.
+  them: the cost of a rerun.
 
-The e5 model is loaded and warmed up before timing in both modes ("models warm").
-Run: .venv/bin/python benchmarks/bench_detectors.py [n_pairs] [cold|warm|both]
+The e5 model is loaded and warmed up before timing in every mode ("models warm").
+Run: .venv/bin/python benchmarks/bench_detectors.py [n_pairs] [cold|shared-ref|warm|all]
 """
 
 from __future__ import annotations
@@ -26,12 +33,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def clear_memos() -> None:
-    """Forget everything the detectors memoise process-wide."""
+def clear_memos(keep_reference: frozenset[str] | None = None) -> None:
+    """Forget what the detectors memoise process-wide (all of it, or all but the reference side)."""
     from eval.detectors import bridge_links, lexicon, mistranslation, names_numbers, stopwords, wordlinks
 
-    wordlinks.clear_memo()
-    mistranslation.clear_memo()
+    wordlinks.clear_memo(keep_texts=keep_reference or frozenset())
+    mistranslation.clear_memo(version_side_only=keep_reference is not None)
     lexicon.clear_memo()
     bridge_links.cached_words.cache_clear()
     for fn in (names_numbers.fold, names_numbers.skeleton, names_numbers.translit_similarity):
@@ -41,29 +48,40 @@ def clear_memos() -> None:
     stopwords.is_content.cache_clear()
 
 
-def run(mode: str, systems: list[list[Any]], factories: dict[str, Callable[[], Any]], total: int) -> None:
-    grand = 0.0
-    for name, make in factories.items():
-        clear_memos()
+def run(mode: str, systems: list[list[Any]], factories: dict[str, Callable[[], Any]], emb: Any, total: int) -> float:
+    """Run every system like the runner does; print the cost per stage. Returns the total seconds."""
+    from eval.detectors.wordlinks import align_pairs
+
+    clear_memos()
+    refs = frozenset(p.ref for pairs in systems for p in pairs)
+    cost = {"word alignment": 0.0, **{name: 0.0 for name in factories}}
+    spans = dict.fromkeys(cost, 0)
+    for pairs in systems:
+        if mode != "warm":
+            clear_memos(refs if mode == "shared-ref" else None)
         t = time.perf_counter()
-        n = 0
-        for pairs in systems:
-            if mode == "cold":
-                clear_memos()
-            n += len(make().detect(pairs))
-        dt = time.perf_counter() - t
-        grand += dt
-        print(f"{mode:4s} {name:18s} {dt:7.1f} s  {1000 * dt / total:7.1f} ms/pair  {n} spans", flush=True)
-    print(f"{mode:4s} {'total':18s} {grand:7.1f} s  load average {os.getloadavg()[0]:.2f}", flush=True)
+        align_pairs(emb, [(p.ref, p.hyp) for p in pairs if p.ref.strip() and p.hyp.strip()])
+        cost["word alignment"] += time.perf_counter() - t
+        for name, make in factories.items():
+            t = time.perf_counter()
+            spans[name] += len(make().detect(pairs))
+            cost[name] += time.perf_counter() - t
+    for name, dt in cost.items():
+        extra = "" if name == "word alignment" else f"  {spans[name]} spans"
+        print(f"{mode:10s} {name:18s} {dt:7.1f} s  {1000 * dt / total:7.1f} ms/pair{extra}", flush=True)
+    grand = sum(cost.values())
+    print(f"{mode:10s} {'total':18s} {grand:7.1f} s  load average {os.getloadavg()[0]:.2f}", flush=True)
+    return grand
 
 
-def main(n_pairs: int = 2000, modes: tuple[str, ...] = ("cold", "warm")) -> None:
+def main(n_pairs: int = 2000, modes: tuple[str, ...] = ("cold", "shared-ref", "warm")) -> None:
     import torch
 
     from eval.detectors.evaluate import load_beads
     from eval.detectors.mistranslation import MistranslationDetector
     from eval.detectors.names_numbers import NamesNumbersDetector
     from eval.detectors.omission_addition import OmissionAdditionDetector
+    from eval.detectors.terminology import TerminologyDetector
     from eval.detectors.untranslated import UntranslatedDetector
     from eval.embedders.e5 import E5Embedder
 
@@ -81,17 +99,19 @@ def main(n_pairs: int = 2000, modes: tuple[str, ...] = ("cold", "warm")) -> None
             total += len(take)
             if total >= n_pairs:
                 break
-    factories: dict[str, Callable[[], Any]] = {
+    glossary = str(ROOT / "data" / "corpora" / "dgsn-interpol-mena" / "glossary.csv")
+    factories: dict[str, Callable[[], Any]] = {  # the order of conf/config.yaml
+        "mistranslation": lambda: MistranslationDetector(embedder=emb),
         "names_numbers": lambda: NamesNumbersDetector(),
         "omission_addition": lambda: OmissionAdditionDetector(embedder=emb, min_run=3),
-        "mistranslation": lambda: MistranslationDetector(embedder=emb),
+        "terminology": lambda: TerminologyDetector(glossary=glossary, embedder=emb),
         "untranslated": lambda: UntranslatedDetector(),
     }
     print(f"{total} pairs in {len(systems)} systems; load average at start {os.getloadavg()[0]:.2f}")
     for mode in modes:
-        run(mode, systems, factories, total)
+        run(mode, systems, factories, emb, total)
 
 
 if __name__ == "__main__":
-    arg = sys.argv[2] if len(sys.argv) > 2 else "both"
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000, ("cold", "warm") if arg == "both" else (arg,))
+    arg = sys.argv[2] if len(sys.argv) > 2 else "all"
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000, ("cold", "shared-ref", "warm") if arg == "all" else (arg,))

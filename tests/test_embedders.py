@@ -58,6 +58,8 @@ def test_relative_paths_resolve_against_project_root(tmp_path: Path, monkeypatch
 def test_length_sorted_batches_cover_every_index_once() -> None:
     batches = list(length_sorted_batches([3, 10, 1, 7, 5], 2))
     assert batches == [[1, 3], [4, 0], [2]]
+    # a padded-size cap: the longest text (10) alone, then rows of length 7 and 5 (2 × 7 ≤ 14)
+    assert list(length_sorted_batches([3, 10, 1, 7, 5], 4, max_padded=14)) == [[1], [3, 4], [0, 2]]
 
 
 def test_missing_e5_dir_says_make_setup(tmp_path: Path) -> None:
@@ -153,9 +155,11 @@ def test_hf_tiny_bert_pooling_and_token_states(tiny_bert: Path) -> None:
             ref = (h.mean(0) if pooling == "mean" else h[0]).numpy()
             np.testing.assert_allclose(v, ref / np.linalg.norm(ref), atol=1e-5)
         np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
-    states = HFEmbedder(str(tiny_bert), layer=1).token_states(texts)
+    embedder = HFEmbedder(str(tiny_bert), layer=1)
+    states = embedder.token_states(texts)  # runs only the first layer (eval.embedders.loading.first_layers)
     for st, o in zip(states, outs, strict=True):
         np.testing.assert_allclose(st.vectors, o.hidden_states[1][0, 1:-1].numpy(), atol=1e-5)
+    assert len(embedder.encoder.model.encoder.layer) == 2  # the full model is restored afterwards
     pieces = [states[1].text[s:e] for s, e in states[1].offsets]
     assert pieces == ["the", "black", "cat", "s", "sleep", "ing"]
     with pytest.raises(ModelError, match="layer 9 out of range"):

@@ -46,12 +46,23 @@ DISTRACTORS = ("maison", "table", "musique", "couleur", "jardin", "voiture", "fr
 # Context vectors shared by every detector instance (key: embedder id, text): the contexts and
 # their neutral substitutes come from the reference, which is the same for every system of a run.
 _CONTEXTS: dict[tuple[str, str], Any] = {}
+# Keys of _CONTEXTS built from the reference alone (its word or a distractor in its context).
+_REFERENCE_SIDE: set[tuple[str, str]] = set()
 _MAX_MEMO = 200_000
 
 
-def clear_memo() -> None:
-    """Forget the memoised context vectors (benchmarks measuring a cold run)."""
+def clear_memo(version_side_only: bool = False) -> None:
+    """Forget the memoised context vectors (benchmarks measuring a cold run).
+
+    ``version_side_only`` keeps the reference-side contexts: what a run with several versions of
+    one reference pays only once.
+    """
+    if version_side_only:
+        for key in [k for k in _CONTEXTS if k not in _REFERENCE_SIDE]:
+            del _CONTEXTS[key]
+        return
     _CONTEXTS.clear()
+    _REFERENCE_SIDE.clear()
 
 
 def embedding_similarity(embedder: Any, distractors: tuple[str, ...] = DISTRACTORS) -> WordSimilarity:
@@ -66,13 +77,15 @@ def embedding_similarity(embedder: Any, distractors: tuple[str, ...] = DISTRACTO
     ident = embedder_key(embedder)
 
     def sim(items: list[tuple[str, str, str]]) -> list[float]:
-        texts = {t.format(w) for t, a, b in items for w in (a, b, *distractors)}
+        reference_side = {t.format(w) for t, a, _ in items for w in (a, *distractors)}
+        texts = reference_side | {t.format(b) for t, _, b in items}
         todo = sorted(x for x in texts if (ident, x) not in _CONTEXTS)
         if todo:
             if len(_CONTEXTS) + len(todo) > _MAX_MEMO:
-                _CONTEXTS.clear()
+                clear_memo()
             for x, v in zip(todo, embedder.embed(todo), strict=True):
                 _CONTEXTS[(ident, x)] = v
+            _REFERENCE_SIDE.update((ident, x) for x in todo if x in reference_side)
         cache = {x: _CONTEXTS[(ident, x)] for x in texts}
         bases: dict[tuple[str, str], float] = {}
         out: list[float] = []

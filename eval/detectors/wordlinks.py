@@ -24,9 +24,13 @@ _STATES: dict[tuple[str, int, str], TokenStates] = {}
 _LINKS: dict[tuple[str, int, str, str], tuple[WordLink, ...]] = {}
 
 
-def clear_memo() -> None:
-    """Forget memoised token states and links (benchmarks measuring a cold run)."""
-    _STATES.clear()
+def clear_memo(keep_texts: set[str] | frozenset[str] = frozenset()) -> None:
+    """Forget memoised token states and links (benchmarks measuring a cold run).
+
+    The states of ``keep_texts`` (e.g. the reference segments, shared by every version) are kept.
+    """
+    for key in [k for k in _STATES if k[2] not in keep_texts]:
+        del _STATES[key]
     _LINKS.clear()
 
 

@@ -12,6 +12,7 @@ import json
 import logging
 import struct
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 Pooling = Literal["mean", "cls"]
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+# Padded characters per token-state batch (about 8 long sentences); see length_sorted_batches.
+TOKEN_STATE_BATCH_CHARS = 4000
 
 
 @lru_cache(maxsize=1)
@@ -88,11 +91,43 @@ def dir_signature(model_dir: Path) -> str:
     return h.hexdigest()
 
 
-def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
-    """Indices grouped into batches of similar length, longest first (less padding, early OOM)."""
+def length_sorted_batches(
+    lengths: Sequence[int], batch_size: int, max_padded: int | None = None
+) -> Iterator[list[int]]:
+    """Indices grouped into batches of similar length, longest first (less padding, early OOM).
+
+    ``max_padded`` caps a batch's padded size (rows × longest length): on a 2-core CPU, 32 long
+    texts in one batch ran 2× slower than the same texts in batches of 8 (cache-unfriendly
+    attention and activations), while short texts gain from wide batches.
+    """
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    for k in range(0, len(order), max(1, batch_size)):
-        yield order[k : k + batch_size]
+    size = max(1, batch_size)
+    k = 0
+    while k < len(order):
+        rows = size
+        if max_padded is not None and order:
+            rows = max(1, min(size, max_padded // max(1, lengths[order[k]])))
+        yield order[k : k + rows]
+        k += rows
+
+
+@contextmanager
+def first_layers(model: Any, n_layers: int | None) -> Iterator[None]:
+    """Run only the first ``n_layers`` transformer layers (BERT/XLM-R style ``encoder.layer``).
+
+    Why: word alignment reads hidden_states[6] of a 12-layer encoder; the upper half of the
+    forward pass is discarded work. The layers run in sequence, so the states are the same.
+    """
+    encoder: Any = getattr(model, "encoder", None)
+    layers: Any = getattr(encoder, "layer", None)
+    if n_layers is None or layers is None or not hasattr(layers, "__getitem__") or n_layers >= len(layers):
+        yield
+        return
+    encoder.layer = layers[:n_layers]
+    try:
+        yield
+    finally:
+        encoder.layer = layers
 
 
 @dataclass
@@ -113,7 +148,7 @@ class TransformersEncoder:
     def dim(self) -> int:
         return int(self.model.config.hidden_size)
 
-    def _encode_batch(self, texts: list[str], hidden_states: bool) -> tuple[Any, Any]:
+    def _encode_batch(self, texts: list[str], hidden_states: bool, n_layers: int | None = None) -> tuple[Any, Any]:
         import torch
 
         enc = self.tokenizer(
@@ -126,7 +161,7 @@ class TransformersEncoder:
             return_special_tokens_mask=hidden_states,
         )
         extra = {k: enc.pop(k) for k in ("offset_mapping", "special_tokens_mask") if k in enc}
-        with torch.inference_mode():
+        with torch.inference_mode(), first_layers(self.model, n_layers):
             out = self.model(**enc, output_hidden_states=hidden_states)
         enc.update(extra)
         return enc, out
@@ -171,8 +206,8 @@ class TransformersEncoder:
         states: list[TokenStates | None] = [None] * len(texts)
         full = [prefix + t for t in texts]
         plen = len(prefix)
-        for idx in length_sorted_batches([len(t) for t in full], self.batch_size):
-            enc, out = self._encode_batch([full[i] for i in idx], hidden_states=True)
+        for idx in length_sorted_batches([len(t) for t in full], self.batch_size, TOKEN_STATE_BATCH_CHARS):
+            enc, out = self._encode_batch([full[i] for i in idx], hidden_states=True, n_layers=layer)
             hidden = out.hidden_states[layer].float().cpu().numpy()
             offsets = enc["offset_mapping"].tolist()
             special = enc["special_tokens_mask"].tolist()
