@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,3 +257,35 @@ def test_merged_finding_takes_the_more_specific_accuracy_category() -> None:
     assert merged.category == "accuracy/mistranslation"
     assert merged.detector == "terminology+mistranslation" and merged.confidence == 0.9
     assert set(merged.evidence) == {"terminology", "mistranslation"}
+
+
+def test_foreign_runs_need_min_words_known_only_elsewhere() -> None:
+    from eval.align.words import Word
+    from eval.detectors.untranslated import foreign_runs
+
+    text = "il Command and Coordination Center di Hammouchi Abdellatif Rabat"
+    words = [Word(m.group(0), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    own = {"il", "di"}
+    known = {"en": {"command", "and", "coordination", "center"}, "fr": {"coordination"}}
+    assert foreign_runs(words, own, known, 3) == [("en", 1, 4)]
+    assert foreign_runs(words, own, known, 5) == []  # names are unknown everywhere: they never extend a run
+    assert foreign_runs(words, own | {"and"}, known, 3) == []  # a word the version language knows breaks the run
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(shutil.which("lt-proc") is None, reason="Apertium lt-proc not installed")
+def test_english_phrase_inside_italian_clause_is_untranslated() -> None:
+    from eval.detectors.base import AlignedPair
+    from eval.detectors.untranslated import UntranslatedDetector
+
+    hyp = (
+        "La delegazione ha visitato il Command and Coordination Center della polizia con il direttore "
+        "Abdellatif Hammouchi a Lione."
+    )
+    ref = "La délégation a visité le Centre de commandement et de coordination avec M. Abdellatif Hammouchi à Lyon."
+    pair = AlignedPair("it", "fr", "it", (0,), (0,), ref, hyp, 0.9)
+    spans = UntranslatedDetector().detect([pair])
+    assert [(s.hyp.text if s.hyp else None, s.severity, s.evidence["detected"]) for s in spans] == [
+        ("Command and Coordination Center", "minor", "en")
+    ]
+    assert UntranslatedDetector(use_lexicon=False).detect([pair]) == []

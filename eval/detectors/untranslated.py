@@ -1,17 +1,30 @@
 """Untranslated text: parts of a version written in the reference language or another language.
 
-Why: scraped and MT versions keep source fragments or foreign boilerplate; a per-clause language
-check (lingua, restricted to the corpus languages so short clauses are not misread as Tagalog)
-finds them without any reference.
+Why: scraped and MT versions keep source fragments or foreign boilerplate. Two checks, neither
+needing the reference:
+
+- a per-clause language check (lingua, restricted to the corpus languages so short clauses are
+  not misread as Tagalog) finds whole clauses in another language;
+- a word-level dictionary check finds a foreign phrase inside a clause of the right language
+  ("Command and Coordination Center" in the Italian version), which a clause-level classifier
+  outvotes: a run of words that the version language's Apertium analyser does not know and one
+  other language's analyser knows. Names are unknown to every analyser, so they never form a run.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
+from eval.align.words import Word
 from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Span, TextSpan
+from eval.detectors.bridge_links import cached_words
+from eval.errors import MissingApertiumError
+
+log = logging.getLogger(__name__)
 
 _CLAUSE = re.compile(r"[^.!?;:\n]+[.!?;:]?")
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’,\- ]{8,}[A-Za-z!.]")
@@ -65,15 +78,89 @@ def engine_unknown_spans(p: AlignedPair, detector: str) -> list[Span]:
     return spans
 
 
+def foreign_runs(
+    words: list[Word], own: set[str], known: dict[str, set[str]], min_words: int
+) -> list[tuple[str, int, int]]:
+    """(language, first, last word index) of each run of >= ``min_words`` words that the version's
+    own analyser does not know (``own``: known lower-cased forms) and language ``known[lang]`` does."""
+    runs: list[tuple[str, int, int]] = []
+    i = 0
+    while i < len(words):
+        w = words[i].text.lower()
+        langs = {lang for lang, forms in known.items() if w in forms} if w.isalpha() and w not in own else set()
+        j = i + 1
+        while langs and j < len(words):
+            x = words[j].text.lower()
+            nxt = {lang for lang in langs if x in known[lang]} if x.isalpha() and x not in own else set()
+            if not nxt:
+                break
+            langs, j = nxt, j + 1
+        if langs and j - i >= min_words:
+            runs.append((sorted(langs)[0], i, j - 1))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
 @dataclass
 class UntranslatedDetector(Detector):
-    """Flags clauses of >= ``min_words`` words detected (>= ``min_confidence``) as another language."""
+    """Flags clauses of >= ``min_words`` words detected (>= ``min_confidence``) as another language,
+    and runs of >= ``min_words`` words that only another language's dictionary knows."""
 
     name: str = "untranslated"
     languages: list[str] = field(default_factory=lambda: ["fr", "es", "en", "it", "ar"])
     min_words: int = 3
     min_confidence: float = 0.8
+    use_lexicon: bool = True
+    lexicon: Any = None
     _detector: Any = None
+
+    def _dictionary_spans(self, pairs: list[AlignedPair], taken: list[Span]) -> list[Span]:
+        """Foreign phrases inside a clause, from the Apertium analysers (skipped when absent)."""
+        if not self.use_lexicon or not pairs or shutil.which("lt-proc") is None:
+            return []
+        from eval.detectors.lexicon import Lexicon
+
+        lex = self.lexicon if self.lexicon is not None else Lexicon()
+        hyp_lang = pairs[0].hyp_lang
+        others = [x for x in dict.fromkeys([pairs[0].ref_lang, *self.languages]) if x != hyp_lang]
+        if not lex.has_analyser(hyp_lang):
+            return []
+        vocab = sorted({w.text.lower() for p in pairs for w in cached_words(p.hyp) if w.text.isalpha()})
+        try:
+            own = {w for w, r in lex.analyse(hyp_lang, vocab).items() if r}
+            candidates = [w for w in vocab if w not in own]
+            known = {
+                lang: {w for w, r in lex.analyse(lang, candidates).items() if r}
+                for lang in others
+                if lex.has_analyser(lang)
+            }
+        except MissingApertiumError as exc:
+            log.warning("untranslated: dictionary check skipped (%s)", exc)
+            return []
+        spans: list[Span] = []
+        for p in pairs:
+            words = list(cached_words(p.hyp))
+            for lang, first, last in foreign_runs(words, own, known, self.min_words):
+                start, end = words[first].start, words[last].end
+                inside = [s for s in taken if s.hyp and s.hyp_segment_ids == list(p.hyp_ids)]
+                if any(s.hyp and s.hyp.start <= start < s.hyp.end for s in inside):
+                    continue  # inside a clause already flagged
+                run = [w.text for w in words[first : last + 1]]
+                spans.append(
+                    Span.on(
+                        p,
+                        TextSpan(p.hyp[start:end], start, end),
+                        None,
+                        "accuracy/untranslated",
+                        "major" if lang == p.ref_lang else "minor",
+                        self.name,
+                        0.75,
+                        {"detected": lang, "expected": hyp_lang, "method": "apertium analysers", "words": run},
+                    )
+                )
+        return spans
 
     def _lingua(self) -> Any:
         if self._detector is None:
@@ -114,4 +201,4 @@ class UntranslatedDetector(Detector):
                         {"detected": code, "expected": p.hyp_lang},
                     )
                 )
-        return spans
+        return spans + self._dictionary_spans([p for p in pairs if p.hyp.strip()], spans)
