@@ -289,3 +289,31 @@ def test_english_phrase_inside_italian_clause_is_untranslated() -> None:
         ("Command and Coordination Center", "minor", "en")
     ]
     assert UntranslatedDetector(use_lexicon=False).detect([pair]) == []
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(
+    shutil.which("lt-proc") is None or not Path("/usr/share/apertium/apertium-fr-es").is_dir(),
+    reason="Apertium fr-es not installed",
+)
+def test_lt_proc_server_is_reused_and_equals_a_one_shot_process() -> None:
+    import subprocess
+
+    from eval.detectors import lexicon
+
+    morf = Path("/usr/share/apertium/apertium-fr-es/es-fr.automorf.bin")
+    words = [f"{w}{i}" if i % 7 else w for i, w in enumerate(["casa", "aviones", "congelación", "drones"] * 2500)]
+    one_shot = subprocess.run(
+        ["lt-proc", "-a", str(morf)], input="\n.\n".join(words) + "\n", capture_output=True, text=True, check=True
+    ).stdout
+    expected = [u for u in lexicon._UNIT.findall(one_shot) if not u.startswith("./")]
+    lexicon.close_servers()
+    got = lexicon.run_lt_proc("-a", morf, words)  # 10,000 units: several requests of one process
+    server = lexicon._SERVERS[("-a", str(morf))]
+    assert server.proc is not None
+    pid = server.proc.pid
+    assert got == expected and len(got) == len(words)
+    assert lexicon.run_lt_proc("-a", morf, ["aviones"]) == ["aviones/avión<n><m><pl>"]
+    assert server.proc.pid == pid  # the same process answered
+    lexicon.close_servers()
+    assert server.proc is None

@@ -2,12 +2,14 @@
 
 Why: the mistranslation and names detectors need lexical evidence ("is *aviones* a dictionary
 translation of *drones*?"), and Apertium's compiled dictionaries give it for fr↔es, en↔es and
-it↔es; en/it reach French by composing through Spanish. Lookups are batched (one ``lt-proc``
-process per dictionary per call, not per word) and cached in memory.
+it↔es; en/it reach French by composing through Spanish. Lookups are batched and cached in
+memory, and each dictionary is served by one long-lived ``lt-proc -z`` process (null-flush mode):
+starting lt-proc costs ~0.14 s, a batched lookup in a running process well under a millisecond.
 """
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import re
@@ -57,19 +59,76 @@ def _direct_pair(src: str, tgt: str) -> tuple[Path, Path] | None:
     return None
 
 
+_CHUNK_BYTES = 32_768  # per request: a write that fits the pipe buffer can never deadlock with lt-proc's output
+
+
+@dataclass
+class _LtProcServer:
+    """One ``lt-proc -z`` process: a request is text + NUL, the answer ends at the NUL lt-proc echoes."""
+
+    command: list[str]
+    proc: subprocess.Popen[bytes] | None = None
+
+    def ask(self, text: str) -> str:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen(
+                self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0
+            )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        data = memoryview(text.replace("\0", "").encode("utf-8") + b"\0")
+        while data:  # unbuffered pipe: a write may be partial
+            data = data[self.proc.stdin.write(data) or 0 :]
+        buf = b""
+        while not buf.endswith(b"\0"):
+            chunk = self.proc.stdout.read(1 << 16)  # unbuffered: returns what is there
+            if not chunk:
+                raise MissingApertiumError(f"{' '.join(self.command)} stopped answering (exit {self.proc.poll()})")
+            buf += chunk
+            buf = buf.lstrip(b"\0")
+        return buf[:-1].decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        self.proc = None
+
+
+_SERVERS: dict[tuple[str, str], _LtProcServer] = {}
+
+
+@atexit.register
+def close_servers() -> None:
+    """Stop the lt-proc processes (at exit, or in tests that count processes)."""
+    for server in _SERVERS.values():
+        server.close()
+    _SERVERS.clear()
+
+
 def run_lt_proc(flag: str, binary: Path, units: list[str]) -> list[str]:
-    """Feed ``units`` (one per line) to one ``lt-proc`` process; return its ``^…$`` units in order."""
+    """Feed ``units`` (one per line) to the ``lt-proc`` server of ``binary``; return its ``^…$`` units in order."""
     exe = shutil.which("lt-proc")
     if exe is None:
         raise MissingApertiumError("lt-proc not found: install lttoolbox (apt-get install lttoolbox)")
-    # A full stop between units keeps lt-proc from joining neighbours into multiword entries.
-    text = "\n.\n".join(units) + "\n"
-    proc = subprocess.run(
-        [exe, flag, str(binary)], input=text, capture_output=True, text=True, check=False, timeout=120
-    )
-    if proc.returncode != 0:
-        raise MissingApertiumError(f"lt-proc {flag} {binary} failed: {proc.stderr.strip()[:200]}")
-    out = [u for u in _UNIT.findall(proc.stdout) if not u.startswith("./")]
+    server = _SERVERS.setdefault((flag, str(binary)), _LtProcServer([exe, "-z", flag, str(binary)]))
+    out: list[str] = []
+    batch: list[str] = []
+    size = 0
+    try:
+        for unit in [*units, None]:
+            if unit is None or (batch and size + len(unit) + 3 > _CHUNK_BYTES // 4):
+                if batch:
+                    # A full stop between units keeps lt-proc from joining neighbours into multiword entries.
+                    answer = server.ask("\n.\n".join(batch) + "\n")
+                    out += [u for u in _UNIT.findall(answer) if not u.startswith("./")]
+                batch, size = [], 0
+            if unit is not None:
+                batch.append(unit)
+                size += len(unit) + 3
+    except OSError as exc:
+        server.close()
+        raise MissingApertiumError(f"lt-proc {flag} {binary} failed: {exc}") from exc
     return out
 
 
