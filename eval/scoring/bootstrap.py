@@ -19,8 +19,10 @@ Identity with sacrebleu holds by construction, not by tolerance:
   ``statistics.mean`` for the single-system ``--confidence``.
 
 Statistics: ``sufficient_stats`` preprocesses with sacrebleu's own metric object (tokenizer,
-casing), then counts BLEU/chrF n-grams for all systems at once in numpy (dense n-gram codes, sorted
-keys); tests check the arrays equal ``_extract_corpus_statistics``; ``engine="sacrebleu"`` uses it.
+casing; BLEU's default 13a tokenizer runs batched in ``tokenize13a``, same output), then counts
+BLEU/chrF n-grams for all systems at once: in the optional C extension ``_ngrams`` (one hash table
+per reference segment), else in numpy (dense n-gram codes, sorted keys). Tests check both equal
+``_extract_corpus_statistics``; ``engine="sacrebleu"`` uses it.
 
 Approximate randomization builds each shuffled pseudo-system as ``total + flips @ (base - sys)``,
 exact on integer statistics; for non-integer ones ('mean', multi-reference TER) it agrees with
@@ -32,16 +34,19 @@ here 0 is a seed like any other. ``seed=None`` draws entropy from the OS, as SAC
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from eval.errors import ConfigError, MetricError
+from eval.scoring.tokenize13a import SEP, is_13a, joined_13a
 
 logger = logging.getLogger(__name__)
 
@@ -144,24 +149,37 @@ def _numpy_stats(
 ) -> dict[str, np.ndarray]:
     """sacrebleu's BLEU/chrF segment statistics, n-grams counted for all systems at once.
 
-    Documents are the references followed by every system's hypotheses; n-grams become dense
-    integer codes, and the clipped matches are sorted-key lookups instead of Counter loops.
+    Documents are the references followed by every system's hypotheses. BLEU's default 13a
+    tokenizer runs over all of them in one pass (``tokenize13a``); n-gram matches are counted by
+    the C extension, or with dense integer codes and sorted keys in numpy when it is not built.
     """
     names = list(systems)
     n_seg = len(refs)
-    docs = [scorer._preprocess_segment(r) for r in refs]
-    docs += [scorer._preprocess_segment(h) for name in names for h in systems[name]]
+    raw = [*refs, *(h for name in names for h in systems[name])]
     if metric == "bleu":
         order = int(scorer.max_ngram_order)
-        match, hyp_tot, ref_tot, lens = _ngram_matches(*_token_ids([d.split() for d in docs]), n_seg, order)
+        ids = None
+        if is_13a(scorer.tokenizer):
+            joined = joined_13a(raw, bool(scorer.lowercase))
+            if joined is not None and _split_ids is not None:
+                ids = _c_ids(joined, words=True)
+            elif joined is not None:
+                ids = _token_ids([part.split() for part in joined.split(SEP)])
+        if ids is None:
+            ids = _token_ids([scorer._preprocess_segment(d).split() for d in raw])
+        match, hyp_tot, ref_tot, lens = _matches(*ids, n_seg, order)
         hyp_len, ref_len = lens[n_seg:], np.tile(lens[:n_seg], len(names))
         out = np.concatenate([hyp_len[:, None], ref_len[:, None], match, hyp_tot], axis=1)
     else:
-        chars = docs if scorer.whitespace else ["".join(d.split()) for d in docs]
-        parts = [_ngram_matches(*_char_ids(chars), n_seg, int(scorer.char_order))]
+        docs = [scorer._preprocess_segment(d) for d in raw]
+        if not scorer.whitespace and _split_ids is not None and not any(SEP in d for d in docs):
+            char_ids = _c_ids(SEP.join(docs), words=False)  # whitespace dropped in C, as "".join(d.split())
+        else:
+            char_ids = _char_ids(docs if scorer.whitespace else ["".join(d.split()) for d in docs])
+        parts = [_matches(*char_ids, n_seg, int(scorer.char_order))]
         if scorer.word_order > 0:
             words = _token_ids([scorer._remove_punctuation(d) for d in docs])
-            parts.append(_ngram_matches(*words, n_seg, int(scorer.word_order)))
+            parts.append(_matches(*words, n_seg, int(scorer.word_order)))
         match, hyp_tot, ref_tot = (np.concatenate([p[k] for p in parts], axis=1) for k in range(3))
         hyp_tot = np.where(ref_tot > 0, hyp_tot, 0)  # sacrebleu: "hyp_count if ref_ngrams else 0"
         out = np.stack([hyp_tot, ref_tot, match], axis=2).reshape(len(hyp_tot), -1)
@@ -170,20 +188,46 @@ def _numpy_stats(
 
 
 def _token_ids(docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray, int]:
-    """Dense token ids (flat), document lengths and vocabulary size."""
-    lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
-    vocab: dict[str, int] = {}
-    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for d in docs for t in d), dtype=np.int64, count=lens.sum())
+    """Dense token ids (flat), document lengths and vocabulary size (C-level loops only)."""
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    flat = list(itertools.chain.from_iterable(docs))
+    vocab = {t: i for i, t in enumerate(dict.fromkeys(flat))}
+    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
     return ids, lens, len(vocab)
 
 
 def _char_ids(docs: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
     """Dense code-point ids without a Python loop over characters (UTF-32 view of the joined text)."""
-    lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     points = np.frombuffer("".join(docs).encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
     present = np.bincount(points) > 0 if len(points) else np.zeros(1, dtype=bool)
     dense = np.cumsum(present) - 1
     return dense[points], lens, int(present.sum())
+
+
+def _c_ids(text: str, words: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """``_token_ids`` (words) or ``_char_ids`` without whitespace (characters) of SEP-joined documents.
+
+    Character ids are code points, not dense: only the C counter, which needs no bound, uses them.
+    """
+    assert _split_ids is not None
+    ids, lens, vocab = _split_ids(text, ord(SEP), words)
+    return np.frombuffer(ids, dtype=np.int64), np.frombuffer(lens, dtype=np.int64), vocab
+
+
+def _ngram_matches_c(
+    ids: np.ndarray, lens: np.ndarray, vocab_size: int, n_refs: int, max_order: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``_ngram_matches`` through the C extension (hash tables per reference, exact id comparison)."""
+    if _clipped_matches is None:
+        raise MetricError("eval.scoring._ngrams is not built: reinstall with a C compiler (pip install -e .)")
+    n_hyps = len(lens) - n_refs
+    offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    match = np.zeros((n_hyps, max_order), dtype=np.int64)
+    _clipped_matches(np.ascontiguousarray(ids, dtype=np.int64), offsets, n_refs, max_order, match)
+    totals = np.maximum(lens[:, None] - np.arange(max_order)[None, :], 0)
+    return match, totals[n_refs:], np.tile(totals[:n_refs], (n_hyps // n_refs, 1)), lens
 
 
 def _ngram_matches(
@@ -228,6 +272,19 @@ def _ngram_matches(
             match[:, n - 1] = np.bincount(hyp_doc - n_refs, weights=clipped, minlength=n_hyps).astype(np.int64)
     totals = np.maximum(lens[:, None] - np.arange(max_order)[None, :], 0)
     return match, totals[n_refs:], np.tile(totals[:n_refs], (n_hyps // n_refs, 1)), lens
+
+
+def _load_c() -> tuple[Callable[..., None] | None, Callable[[str, int, bool], tuple[bytes, bytes, int]] | None]:
+    try:
+        from eval.scoring._ngrams import clipped_matches, split_ids
+    except ImportError:
+        logger.debug("eval.scoring._ngrams not built: n-gram matches are counted in numpy (slower, same numbers)")
+        return None, None
+    return clipped_matches, split_ids
+
+
+_clipped_matches, _split_ids = _load_c()
+_matches = _ngram_matches_c if _clipped_matches is not None else _ngram_matches
 
 
 def mean_stats(scores: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -391,18 +448,56 @@ def corpus_score(metric: str, stats: np.ndarray, **metric_args: Any) -> float:
 # --------------------------------------------------------------------------- resampling
 
 
+def _seeded_draw(seed: int | None, n_segments: int, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap indices and their count matrix from a fresh generator, read-only.
+
+    A given integer seed always draws the same indices, so they are kept for the next call with
+    the same arguments (BLEU then chrF on one test set draw the same resamples); seed None
+    draws anew every time.
+    """
+    if seed is None:
+        return _draw(None, n_segments, n_samples)
+    return _cached_draw(seed, n_segments, n_samples)
+
+
+def _draw(seed: int | None, n_segments: int, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    idxs = _bootstrap_indices(np.random.default_rng(seed), n_segments, n_samples)
+    counts = _counts(idxs, n_segments)
+    idxs.flags.writeable = counts.flags.writeable = False
+    return idxs, counts
+
+
+_cached_draw = functools.lru_cache(maxsize=1)(_draw)
+
+
+def _coin_flips(rng: np.random.Generator, n_samples: int, n_segments: int) -> np.ndarray:
+    """sacrebleu's ``pos_sel`` for approximate randomization (same call, same arguments)."""
+    flips = rng.integers(2, size=(n_samples, n_segments), dtype=bool)
+    flips.flags.writeable = False
+    return flips
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_flips(seed: int, n_samples: int, n_segments: int) -> np.ndarray:
+    """The coin flips of a fresh generator with an integer seed, kept for the next metric."""
+    return _coin_flips(np.random.default_rng(seed), n_samples, n_segments)
+
+
 def _bootstrap_indices(rng: np.random.Generator, n_segments: int, n_samples: int) -> np.ndarray:
     """The index matrix sacrebleu draws (one call, same arguments)."""
     return rng.choice(n_segments, size=(n_samples, n_segments), replace=True)
 
 
-def _resampled_sums(stats: np.ndarray, idxs: np.ndarray, counts: np.ndarray, float32: bool) -> np.ndarray:
+def _resampled_sums(stats: np.ndarray, idxs: np.ndarray, counts: np.ndarray, float32: bool,
+                    sums: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Statistics summed per resample, as sacrebleu's ``stats_np[idxs]`` then ``.sum(0)``.
 
-    Integer statistics: counts @ stats, exact and equal to sacrebleu's float32 sums below 2**24.
-    Anything else under float32: sacrebleu's own float32 gather-and-sum, chunked.
+    Integer statistics: counts @ stats (or ``sums`` when already computed), exact and equal to
+    sacrebleu's float32 sums below 2**24. Anything else under float32: sacrebleu's own float32
+    gather-and-sum, chunked.
     """
-    sums: np.ndarray = counts @ stats
+    if sums is None:
+        sums = counts @ stats
     if not float32:
         return sums
     integral = bool(np.all(stats == np.round(stats))) and float(np.abs(sums).max(initial=0.0)) < _FLOAT32_EXACT
@@ -415,11 +510,41 @@ def _resampled_sums(stats: np.ndarray, idxs: np.ndarray, counts: np.ndarray, flo
     return np.concatenate(parts).astype(np.float64)
 
 
+def _integral(arrays: Sequence[np.ndarray]) -> bool:
+    """Whole-number statistics whose weighted sums stay exact in float64 in any summation order.
+
+    The weights (resample counts, coin flips) are non-negative integers with row sums at most
+    ``len(a)``, so ``len(a) * max|a|`` bounds every partial sum.
+    """
+    return all(bool(np.all(a == np.round(a))) and len(a) * float(np.abs(a).max(initial=0.0)) < 2**52 for a in arrays)
+
+
+def _stacked_products(weights: np.ndarray, arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``weights @ a`` for every array, from one matrix product (one BLAS call instead of one each).
+
+    Only for ``_integral`` statistics: their products are exact, so the stacked result equals the
+    separate ones bit for bit. When every partial sum stays below 2**24 (``len * max|a|``), float32
+    is exact too and its product runs about twice as fast.
+    """
+    widths = [a.shape[1] for a in arrays]
+    stacked = np.concatenate(arrays, axis=1)
+    if len(stacked) * float(np.abs(stacked).max(initial=0.0)) < _FLOAT32_EXACT:
+        both = (weights.astype(np.float32, copy=False) @ stacked.astype(np.float32)).astype(np.float64)
+    else:
+        both = weights.astype(np.float64) @ stacked
+    return np.split(both, np.cumsum(widths)[:-1], axis=1)
+
+
 def _counts(idxs: np.ndarray, n_segments: int) -> np.ndarray:
-    """(n_samples, n_segments) matrix: how often each segment was drawn in each resample."""
+    """(n_samples, n_segments) matrix: how often each segment was drawn in each resample.
+
+    float32 (half the memory, no conversion before a float32 product) whenever every count, at
+    most ``n_segments``, is exact in it; products with float64 statistics promote to float64.
+    """
     n_samples = idxs.shape[0]
     flat = (idxs + np.arange(n_samples)[:, None] * n_segments).ravel()
-    return np.bincount(flat, minlength=n_samples * n_segments).reshape(n_samples, n_segments).astype(np.float64)
+    dtype = np.float32 if n_segments < _FLOAT32_EXACT else np.float64
+    return np.bincount(flat, minlength=n_samples * n_segments).reshape(n_samples, n_segments).astype(dtype)
 
 
 class _Spread(NamedTuple):
@@ -482,9 +607,9 @@ def bootstrap_ci(stats: np.ndarray, metric: str, n_samples: int = BS_SAMPLES, se
     """Percentile bootstrap CI of one system, identical to ``sacrebleu --confidence`` (alpha 0.05)."""
     _check_samples(n_samples, "bootstrap")
     arr = _as_stats(stats, metric, "the system", **metric_args)
-    idxs = _bootstrap_indices(np.random.default_rng(seed), len(arr), n_samples)
+    idxs, counts = _seeded_draw(seed, len(arr), n_samples)
     f32 = metric != "mean"
-    sums = _resampled_sums(arr, idxs, _counts(idxs, len(arr)), f32)
+    sums = _resampled_sums(arr, idxs, counts, f32)
     spread = _spread(score_from_stats(metric, sums, float32=f32, **metric_args), alpha, exact_mean=True)
     return BootstrapCI(corpus_score(metric, arr, **metric_args), spread.mean, spread.low, spread.high)
 
@@ -561,20 +686,23 @@ def paired_bootstrap(baseline_stats: np.ndarray, systems_stats: Mapping[str, np.
     """
     _check_samples(n_samples, "paired-bs")
     base, systems = _prepare(baseline_stats, systems_stats, metric, baseline, **metric_args)
-    idxs = _bootstrap_indices(np.random.default_rng(seed), len(base), n_samples)
-    counts = _counts(idxs, len(base))
+    idxs, counts = _seeded_draw(seed, len(base), n_samples)
     f32 = metric != "mean"
 
-    def resampled(arr: np.ndarray) -> np.ndarray:
-        return score_from_stats(metric, _resampled_sums(arr, idxs, counts, f32), float32=f32, **metric_args)
+    arrays = [base, *systems.values()]
+    if _integral(arrays):  # one product for all systems; _resampled_sums only re-checks float32 exactness
+        sums = _stacked_products(counts, arrays)
+        all_sums = [_resampled_sums(a, idxs, counts, f32, sums=s) for a, s in zip(arrays, sums, strict=True)]
+    else:
+        all_sums = [_resampled_sums(a, idxs, counts, f32) for a in arrays]
+    all_scores = [score_from_stats(metric, s, float32=f32, **metric_args) for s in all_sums]
 
     bl_score = corpus_score(metric, base, **metric_args)
-    bl_scores = resampled(base)
+    bl_scores = all_scores[0]
     bl_spread = _spread(bl_scores, 0.05, exact_mean=False)
     results = []
-    for name, arr in systems.items():
+    for (name, arr), sys_scores in zip(systems.items(), all_scores[1:], strict=True):
         sys_score = corpus_score(metric, arr, **metric_args)
-        sys_scores = resampled(arr)
         spread = _spread(sys_scores, 0.05, exact_mean=False)
         sample_diffs = np.abs(sys_scores - bl_scores)
         p = _p_value(sample_diffs - sample_diffs.mean(), abs(bl_score - sys_score))
@@ -610,7 +738,10 @@ def paired_approximate_randomization(
     base, systems = _prepare(baseline_stats, systems_stats, metric, baseline, **metric_args)
     n_seg = len(base)
     rng = np.random.default_rng(seed)
-    swap = rng.integers(2, size=(n_samples, n_seg), dtype=bool)  # sacrebleu's pos_sel
+    if n_confidence > 0 or seed is None:  # the generator goes on drawing: no reuse
+        swap = _coin_flips(rng, n_samples, n_seg)
+    else:
+        swap = _cached_flips(seed, n_samples, n_seg)
     bs_counts = bs_idxs = None
     if n_confidence > 0:
         bs_idxs = _bootstrap_indices(rng, n_seg, n_confidence)
@@ -625,15 +756,21 @@ def paired_approximate_randomization(
         bl_spread = _spread(score_from_stats(metric, bl_sums, float32=f32, **metric_args), 0.05, False)
         bl_mean, bl_half = bl_spread.mean, bl_spread.half_width
     bl_total = base.sum(axis=0)
+    # shuffled A = swap @ base + ~swap @ sys = sys_total + swap @ (base - sys); B mirrors it (exact on counts)
+    diffs = [base - arr for arr in systems.values()]
+    if _integral(diffs):  # every system's differences in one product per chunk of coin flips
+        parts = [_stacked_products(swap[i : i + _AR_CHUNK], diffs)
+                 for i in range(0, n_samples, _AR_CHUNK)]  # fmt: skip
+        all_moved = [np.concatenate([p[k] for p in parts]) for k in range(len(diffs))]
+    else:
+        all_moved = [
+            np.concatenate([swap[i : i + _AR_CHUNK].astype(np.float64) @ d for i in range(0, n_samples, _AR_CHUNK)])
+            for d in diffs
+        ]
     results = []
-    for name, arr in systems.items():
+    for (name, arr), moved in zip(systems.items(), all_moved, strict=True):
         sys_score = corpus_score(metric, arr, **metric_args)
-        # shuffled A = swap @ base + ~swap @ sys = sys_total + swap @ (base - sys); B mirrors it (exact on counts)
-        diff_stats = base - arr
         sys_total = arr.sum(axis=0)
-        moved = np.concatenate(
-            [swap[i : i + _AR_CHUNK].astype(np.float64) @ diff_stats for i in range(0, n_samples, _AR_CHUNK)]
-        )
         scores_a = score_from_stats(metric, sys_total + moved, **metric_args)
         scores_b = score_from_stats(metric, bl_total - moved, **metric_args)
         p = _p_value(np.abs(scores_a - scores_b), abs(bl_score - sys_score))
