@@ -317,3 +317,33 @@ def test_lt_proc_server_is_reused_and_equals_a_one_shot_process() -> None:
     assert server.proc.pid == pid  # the same process answered
     lexicon.close_servers()
     assert server.proc is None
+
+
+def test_precision_recall_counts_target_categories_only_for_recall() -> None:
+    from eval.detectors.evaluate import precision_recall
+
+    pair = AlignedPair("es", "fr", "es", (0,), (0,), "les drones et la réunion", "los aviones y el encuentro", 0.9)
+    found = [
+        Span.on(
+            pair,
+            TextSpan("aviones", 4, 11),
+            TextSpan("drones", 4, 10),
+            "accuracy/mistranslation",
+            "major",
+            "m",
+            0.9,
+            {},
+        ),
+        Span.on(pair, TextSpan("encuentro", 17, 26), None, "accuracy/addition", "minor", "m", 0.5, {}),
+    ]
+    gold = {
+        "es": [
+            {"category": "accuracy/mistranslation", "hyp": "aviones", "ref": "drones"},
+            {"category": "accuracy/omission", "hyp": None, "ref": "réunion"},
+            {"category": "accuracy/mistranslation", "hyp": "y", "ref": "et"},
+        ]
+    }
+    every = precision_recall("m", found, gold)
+    assert (every.n_detected, every.true_detected, every.n_gold, every.recalled_gold) == (2, 1, 3, 1)
+    target = precision_recall("m", found, gold, ("accuracy/mistranslation",))
+    assert (target.n_gold, target.recalled_gold, target.precision, target.recall) == (2, 1, 0.5, 0.5)
