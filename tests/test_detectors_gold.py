@@ -94,3 +94,16 @@ def test_english_paraphrase_stays_quiet(results: dict[str, Any]) -> None:
     en = [s for s in results["spans"]["mistranslation"] if s.system == "en"]
     false_alarms = [s for s in en if not any(matches(s, g) for g in gold.get("en", []))]
     assert len(false_alarms) <= EN_MISTRANSLATION_FALSE_ALARMS, [(s.hyp, s.ref) for s in false_alarms]
+
+
+def test_early_stopped_distractors_change_no_span(results: dict[str, Any]) -> None:
+    """ContextSimilarity.decide stops clearing links early; every span must equal the full computation's."""
+    from eval.detectors.mistranslation import ContextSimilarity, MistranslationDetector
+    from eval.embedders.e5 import E5Embedder
+
+    beads = load_beads(DATA / "dgsn_aligned_beads.jsonl")
+    full = ContextSimilarity(E5Embedder(model_dir=str(MODEL), layer=6))
+    det = MistranslationDetector(embedder=full.embedder, peers=beads, word_similarity=lambda q: full(q))
+    plain = [s.to_dict() for system in sorted(beads) for s in det.detect(beads[system])]
+    assert plain == [s.to_dict() for s in results["spans"]["mistranslation"]]
+    assert len(plain) >= 8

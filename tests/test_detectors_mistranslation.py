@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,3 +50,37 @@ def test_finds_congelacion_and_aviones_clears_synonym() -> None:
     assert det.detect([good]) == []
     (s,) = [s for s in det.detect([bad]) if s.hyp and s.hyp.text == "aviones"]
     assert s.evidence["back_translation"] == ["avion"]
+
+
+class _Vectors:
+    """A fake embedder: the anchor word's context is e1, others at chosen cosines to it."""
+
+    def __init__(self, cosines: dict[str, float]) -> None:
+        self.cosines = cosines
+        self.embedded: list[str] = []
+
+    def embed(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        self.embedded += texts
+        word = [t.split()[1] for t in texts]
+        c = np.array([self.cosines.get(w, 1.0) for w in word])
+        return np.stack([c, np.sqrt(1.0 - c**2), np.zeros_like(c)], axis=1).astype(np.float32)
+
+
+def test_decide_stops_cleared_links_early_and_keeps_flagged_values_exact() -> None:
+    from eval.detectors.mistranslation import DISTRACTORS, ContextSimilarity, clear_memo
+
+    clear_memo()
+    cosines = {"recrutement": 0.99, "congélation": 0.6, **dict.fromkeys(DISTRACTORS, 0.5)}
+    fake = _Vectors(cosines)
+    sim = ContextSimilarity(fake)
+    cleared = ([("x {} y", "enrôlement", "recrutement")], 0.28)
+    flagged = ([("p {} q", "enrôlement", "congélation")], 0.28)
+    got = sim.decide([cleared, flagged])
+    assert got[0] is None
+    [exact] = sim(flagged[0])
+    assert got[1] == exact and exact < 0.28  # (0.6 - 0.5) / (1 - 0.5) = 0.2
+    assert sum(t.startswith("x ") for t in fake.embedded) == 4  # anchor, substitute, 2 of 8 distractors
+    assert sum(t.startswith("p ") for t in fake.embedded) == 10
+    clear_memo()
