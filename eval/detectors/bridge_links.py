@@ -79,6 +79,7 @@ def align_bridge(
     rw, bw = cached_words(ref), cached_words(bridge)
     rk, bk = [_key(w.text, keys) for w in rw], [_key(w.text, keys) for w in bw]
     out: dict[int, BridgeLink] = {}
+    anchored: set[int] = set()  # reference words already rendered by a bridge word
     blocks = difflib.SequenceMatcher(None, rk, bk, autojunk=False).get_matching_blocks()
     prev_r = prev_b = 0
     for blk in blocks:
@@ -93,16 +94,24 @@ def align_bridge(
                 out[j] = BridgeLink(bw[j], rw[i], "gap", size, tuple(rw[x] for x in r_gap))
         for k in range(blk.size):
             out[blk.b + k] = BridgeLink(bw[blk.b + k], rw[blk.a + k], "anchor", (0, 0))
+            anchored.add(blk.a + k)
         prev_r, prev_b = blk.a + blk.size, blk.b + blk.size
-    # Anchors found out of order (moved phrases) that difflib's monotone match skipped.
+    # Anchors found out of order (moved phrases) that difflib's monotone match skipped. One bridge
+    # word per reference word: a word the reference has once, already rendered, cannot also clear
+    # a second bridge word (a noun swapped for another noun of the same sentence).
     for j, w in enumerate(bw):
         link = out.get(j)
         if (link is None or link.kind == "gap") and is_content(w.text, lang):
-            hits = [r for r in rw if is_content(r.text, lang) and is_same(r.text, w.text)]
+            hits = [
+                i
+                for i, r in enumerate(rw)
+                if i not in anchored and is_content(r.text, lang) and is_same(r.text, w.text)
+            ]
             if hits:
                 rel = w.start / max(1, len(bridge))
-                best = min(hits, key=lambda r: abs(r.start / max(1, len(ref)) - rel))
-                out[j] = BridgeLink(w, best, "anchor", (0, 0))
+                best = min(hits, key=lambda i: abs(rw[i].start / max(1, len(ref)) - rel))
+                out[j] = BridgeLink(w, rw[best], "anchor", (0, 0))
+                anchored.add(best)
     return out
 
 

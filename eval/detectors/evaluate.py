@@ -8,6 +8,7 @@ MQM agreement studies), and a gold span is recalled when any detected span overl
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,3 +187,46 @@ def reachable_gold(
             else:
                 gone.append({"system": sys, **g})
     return kept, gone
+
+
+@dataclass(frozen=True)
+class Injection:
+    """One word replaced on purpose: where, what was there, and what was put instead."""
+
+    bead: int
+    start: int
+    original: str
+    replacement: str
+
+
+def inject_substitutions(
+    texts: list[str], candidates: list[list[tuple[int, int]]], pool: list[str], per_text: int, seed: int
+) -> tuple[list[str], list[Injection]]:
+    """Replace up to ``per_text`` candidate words of each text with a different word from ``pool``.
+
+    Why: the hand annotation has 9 mistranslations, on the corpus the thresholds were tuned on. Known
+    wrong words planted into a fresh version measure recall on errors nobody tuned for (a controlled,
+    synthetic check: real errors are subtler than a random noun). ``candidates`` are (start, end)
+    character spans per text; the replacement keeps the original's capitalisation and is never a
+    word of the same text (a swap inside one sentence is a reordering, not a wrong word).
+    """
+    rng = random.Random(seed)
+    out: list[str] = []
+    planted: list[Injection] = []
+    for i, (text, spans) in enumerate(zip(texts, candidates, strict=True)):
+        chosen = sorted(rng.sample(spans, min(per_text, len(spans))), reverse=True)
+        present = {w.lower() for w in text.split()} | {w.strip(".,;:()«»\"'").lower() for w in text.split()}
+        for start, end in chosen:  # right to left: earlier offsets stay valid
+            word = text[start:end]
+            options = [w for w in pool if w.lower() != word.lower() and w.lower() not in present]
+            new = rng.choice(options)
+            new = new.capitalize() if word[:1].isupper() else new
+            text = text[:start] + new + text[end:]
+            planted.append(Injection(i, start, word, new))
+        out.append(text)
+    # offsets of later injections in a text shift with earlier replacements: recompute from the final text
+    fixed: list[Injection] = []
+    for inj in planted:
+        shift = sum(len(o.replacement) - len(o.original) for o in planted if o.bead == inj.bead and o.start < inj.start)
+        fixed.append(Injection(inj.bead, inj.start + shift, inj.original, inj.replacement))
+    return out, sorted(fixed, key=lambda x: (x.bead, x.start))

@@ -255,7 +255,7 @@ class MistranslationDetector(Detector):
     word_similarity: WordSimilarity | None = None
     layer: int | None = None
     # Calibrated substitution similarity of the back-translation: below it the link is wrong.
-    backtranslation_threshold: float = 0.28
+    backtranslation_threshold: float = 0.45
     # No back-translation (no dictionary, no bridge): the version word itself substituted (weaker).
     embedding_only_threshold: float = -0.5
     min_link_similarity: float = 0.0
@@ -415,13 +415,18 @@ class MistranslationDetector(Detector):
             return False
         if c.bridge_word and w.same(c.bridge_word, c.ref.text):
             return False
-        # The reference word rendered elsewhere in the bead (dictionary or bridge) clears the link.
-        hyp_words = {x.text.lower() for x in cached_words(p.hyp)}
-        bead_lemmas = set().union(*(w.hyp_lemmas.get(x, {x}) for x in hyp_words)) if hyp_words else set()
-        if dict_tr & bead_lemmas or any(r_lem & w.hyp_to_ref.get(x, set()) for x in hyp_words):
-            return False
+        # The reference word rendered elsewhere in the bead (dictionary or bridge) clears the link,
+        # once per occurrence: a word the reference has once and the version renders once elsewhere
+        # leaves this version word unexplained.
+        occurrences = sum(1 for x in cached_words(p.ref) if w.same(x.text, c.ref.text))
+        rendered = sum(
+            1
+            for x in (y.text.lower() for y in cached_words(p.hyp))
+            if dict_tr & w.hyp_lemmas.get(x, {x}) or r_lem & w.hyp_to_ref.get(x, set())
+        )
         bridge_words = cached_words(p.bridge) if p.bridge and p.ref_lang != p.hyp_lang else ()
-        if any(len(t.text) > 3 and w.same(t.text, c.ref.text) for t in bridge_words):
+        in_bridge = sum(1 for t in bridge_words if len(t.text) > 3 and w.same(t.text, c.ref.text))
+        if max(rendered, in_bridge) >= max(1, occurrences):
             return False
         verbatim = c.evidence.get("bridge_match") == "verbatim"
         if c.bridge_word and not verbatim and self._peer_agrees(c, w):

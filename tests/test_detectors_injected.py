@@ -1,0 +1,107 @@
+"""Mistranslation recall on planted errors: nouns of an Apertium Spanish version replaced by other nouns.
+
+Why: the thresholds were tuned on the DGSN versions, which are also the gold annotation. Here the
+version is new (Apertium's own fr→es output), the errors are planted by a seeded random draw that
+nobody tuned for, and the bridge is Apertium es→fr of the corrupted text, as in a run. Floors sit a
+little under the measured figures, which the test prints.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.detectors.evaluate import Injection, inject_substitutions, load_beads
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "multilingual-e5-small"
+SEEDS = (7, 8, 9)  # seeds 1-6 were used to choose backtranslation_threshold; these were not
+# Measured on seeds 7-9: 26 of 60 planted nouns found (0.43; 0.20 with the former threshold 0.28), no span
+# on any other word, none on the clean Apertium version.
+RECALL_FLOOR = 0.38
+OTHER_SPANS_PER_VERSION = 1.0
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (MODEL / "config.json").is_file(), reason="e5 model not built (make setup)"),
+    pytest.mark.skipif(
+        shutil.which("apertium") is None or not Path("/usr/share/apertium/apertium-fr-es").is_dir(),
+        reason="Apertium fr-es not installed",
+    ),
+]
+
+
+def test_injection_offsets_point_at_the_replacements() -> None:
+    texts = ["la reunión de los jefes de policía", "sin nombres"]
+    out, planted = inject_substitutions(texts, [[(3, 10), (18, 23), (27, 34)], []], ["frontera", "queso"], 2, 7)
+    assert out[1] == "sin nombres" and len(planted) == 2
+    for inj in planted:
+        assert out[inj.bead][inj.start : inj.start + len(inj.replacement)] == inj.replacement
+        assert inj.replacement.lower() != inj.original.lower()
+
+
+@pytest.fixture(scope="module")
+def planted_run() -> dict[str, Any]:
+    from eval.detectors.base import AlignedPair
+    from eval.detectors.bridge_links import cached_words
+    from eval.detectors.lexicon import Lexicon
+    from eval.detectors.mistranslation import MistranslationDetector
+    from eval.embedders.e5 import E5Embedder
+    from eval.translators.apertium import ApertiumTranslator
+
+    beads = load_beads(ROOT / "tests" / "data" / "dgsn_aligned_beads.jsonl")
+    refs = list(dict.fromkeys(p.ref for ps in beads.values() for p in ps if p.ref.strip()))
+    engine = ApertiumTranslator()
+    clean = engine.translate(refs, "fr", "es").lines
+    words = [list(cached_words(h)) for h in clean]
+    readings = Lexicon().analyse("es", [w.text for ws in words for w in ws])
+    nouns = {w for w, rs in readings.items() if any(r.pos == "n" for r in rs) and len(w) >= 4 and w.isalpha()}
+    candidates = [[(w.start, w.end) for w in ws if w.text in nouns] for ws in words]  # lower-case: no names
+    pool = sorted(nouns)
+    emb = E5Embedder(model_dir=str(MODEL), layer=6)
+
+    def spans_for(name: str, hyps: list[str]) -> list[Any]:
+        bridge = engine.translate(hyps, "es", "fr").lines
+        pairs = [
+            AlignedPair(name, "fr", "es", (i,), (i,), r, h, 1.0, bridge=b)
+            for i, (r, h, b) in enumerate(zip(refs, hyps, bridge, strict=True))
+        ]
+        return MistranslationDetector(embedder=emb).detect(pairs)
+
+    runs: list[tuple[list[Injection], list[Any]]] = []
+    for seed in SEEDS:
+        hyps, planted = inject_substitutions(clean, candidates, pool, per_text=2, seed=seed)
+        runs.append((planted, spans_for(f"planted-{seed}", hyps)))
+    baseline = spans_for("clean", clean)
+    found = sum(
+        any(s.hyp and s.hyp_segment_ids == [inj.bead] and s.hyp.start <= inj.start < s.hyp.end for s in spans)
+        for planted, spans in runs
+        for inj in planted
+    )
+    total = sum(len(planted) for planted, _ in runs)
+    other = sum(
+        not any(s.hyp and s.hyp_segment_ids == [inj.bead] and s.hyp.start <= inj.start < s.hyp.end for inj in planted)
+        for planted, spans in runs
+        for s in spans
+    )
+    print(
+        f"\nplanted {total} wrong nouns in {len(SEEDS)} versions of {len(refs)} beads: found {found} "
+        f"(recall {found / total:.2f}); spans elsewhere {other} ({other / len(SEEDS):.1f} per version); "
+        f"clean Apertium version: {len(baseline)} spans"
+    )
+    return {"found": found, "total": total, "other": other, "baseline": baseline}
+
+
+def test_planted_wrong_nouns_are_found(planted_run: dict[str, Any]) -> None:
+    assert planted_run["total"] >= 50
+    assert planted_run["found"] / planted_run["total"] >= RECALL_FLOOR
+
+
+def test_few_spans_away_from_the_planted_words(planted_run: dict[str, Any]) -> None:
+    assert planted_run["other"] / len(SEEDS) <= OTHER_SPANS_PER_VERSION
+    assert len(planted_run["baseline"]) <= OTHER_SPANS_PER_VERSION
