@@ -347,3 +347,17 @@ def test_precision_recall_counts_target_categories_only_for_recall() -> None:
     assert (every.n_detected, every.true_detected, every.n_gold, every.recalled_gold) == (2, 1, 3, 1)
     target = precision_recall("m", found, gold, ("accuracy/mistranslation",))
     assert (target.n_gold, target.recalled_gold, target.precision, target.recall) == (2, 1, 0.5, 0.5)
+
+
+def test_a_word_of_another_category_inside_a_long_gold_span_is_no_hit() -> None:
+    from eval.detectors.evaluate import matches
+
+    ref = "La réunion a également été marquée par la présentation de diverses solutions informatiques"
+    pair = AlignedPair("it", "fr", "it", (0,), (0,), ref, "L'incontro è stato segnato", 0.9)
+    gold = {"category": "accuracy/omission", "hyp": None, "ref": ref}
+    word = Span.on(pair, TextSpan("incontro", 2, 10), TextSpan("réunion", 3, 10), "accuracy/mistranslation",
+                   "major", "m", 0.9, {})  # fmt: skip
+    part = Span.on(pair, None, TextSpan("diverses solutions informatiques", 59, 91), "accuracy/omission",
+                   "minor", "o", 0.5, {})  # fmt: skip
+    assert not matches(word, gold)
+    assert matches(part, gold)

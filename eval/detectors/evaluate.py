@@ -59,17 +59,28 @@ def load_gold(path: str | Path) -> tuple[dict[str, list[AlignedPair]], dict[str,
     return beads, data["spans"]
 
 
-def _hits(a: str | None, b: str | None) -> bool:
+MIN_COVER = 0.25  # a span of another category must cover this share of the gold text (or be covered by it)
+
+
+def _hits(a: str | None, b: str | None, same_category: bool) -> bool:
     if not a or not b:
         return False
     fa, fb = fold(a).strip(" .,;"), fold(b).strip(" .,;")
-    return bool(fa) and bool(fb) and (fa in fb or fb in fa)
+    if not fa or not fb or not (fa in fb or fb in fa):
+        return False
+    return same_category or min(len(fa), len(fb)) / max(len(fa), len(fb)) >= MIN_COVER
 
 
 def matches(span: Span, gold: dict[str, Any]) -> bool:
-    """Text overlap on the hyp side, or on the ref side."""
-    return _hits(span.hyp.text if span.hyp else None, gold.get("hyp")) or _hits(
-        span.ref.text if span.ref else None, gold.get("ref")
+    """Text overlap on the hyp side, or on the ref side.
+
+    Overlap is containment of one text in the other. A span of the gold's category may be a small part
+    of it (five omitted words of an omitted sentence); a span of another category must be a good part
+    of it, so that one word ("réunion") flagged inside a sentence annotated as omitted is no hit.
+    """
+    same = span.category == gold.get("category")
+    return _hits(span.hyp.text if span.hyp else None, gold.get("hyp"), same) or _hits(
+        span.ref.text if span.ref else None, gold.get("ref"), same
     )
 
 

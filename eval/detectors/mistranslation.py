@@ -255,7 +255,7 @@ class MistranslationDetector(Detector):
     word_similarity: WordSimilarity | None = None
     layer: int | None = None
     # Calibrated substitution similarity of the back-translation: below it the link is wrong.
-    backtranslation_threshold: float = 0.45
+    backtranslation_threshold: float = 0.35
     # No back-translation (no dictionary, no bridge): the version word itself substituted (weaker).
     embedding_only_threshold: float = -0.5
     min_link_similarity: float = 0.0
