@@ -55,16 +55,22 @@ def _key(word: str, keys: LemmaKeys) -> str:
     return min(ks) if ks else fold(word)
 
 
+def common_prefix_len(a: str, b: str) -> int:
+    """Characters two words share from the start (inflected forms share a long prefix)."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 def same_word(a: str, b: str, keys: LemmaKeys) -> bool:
     """Same word in one language: equal folded forms, a shared lemma, or a long shared prefix."""
     fa, fb = fold(a), fold(b)
     if fa == fb or keys(a.lower()) & keys(b.lower()):
         return True
-    n = 0
-    for x, y in zip(fa, fb, strict=False):
-        if x != y:
-            break
-        n += 1
+    n = common_prefix_len(fa, fb)
     return n >= 6 and min(len(fa), len(fb)) - n <= 3
 
 

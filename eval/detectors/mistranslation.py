@@ -29,7 +29,14 @@ from typing import Any
 
 from eval.align.words import Word
 from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Severity, Span, TextSpan
-from eval.detectors.bridge_links import BridgeLink, align_bridge, cached_words, hyp_to_bridge, same_word
+from eval.detectors.bridge_links import (
+    BridgeLink,
+    align_bridge,
+    cached_words,
+    common_prefix_len,
+    hyp_to_bridge,
+    same_word,
+)
 from eval.detectors.lexicon import Lexicon
 from eval.detectors.names_numbers import fold
 from eval.detectors.stopwords import is_content
@@ -184,12 +191,7 @@ def _close(a: str, b: str, ratio: float = 0.8) -> bool:
     fa, fb = fold(a), fold(b)
     if fa == fb:
         return True
-    prefix = 0
-    for x, y in zip(fa, fb, strict=False):
-        if x != y:
-            break
-        prefix += 1
-    return prefix >= 5 or difflib.SequenceMatcher(None, fa, fb).ratio() >= ratio
+    return common_prefix_len(fa, fb) >= 5 or difflib.SequenceMatcher(None, fa, fb).ratio() >= ratio
 
 
 def _is_name(text: str, start: int, word: str) -> bool:
