@@ -115,6 +115,11 @@ class ContextSimilarity:
             local[x] = v
         _REFERENCE_SIDE.update((self.ident, x) for x in todo if x in reference_side)
 
+    @staticmethod
+    def _calibrated(s: float, base: float) -> float:
+        """(s − base) / (1 − base): 0 at the neutral-substitute level, 1 for the reference word itself."""
+        return (s - base) / max(1e-6, 1.0 - base)
+
     def _base(self, t: str, a: str, local: dict[str, Any]) -> float:
         va = local[t.format(a)]
         return sum(float(va @ local[t.format(d)]) for d in self.distractors) / len(self.distractors)
@@ -130,7 +135,7 @@ class ContextSimilarity:
             base = bases.get((t, a))
             if base is None:
                 base = bases[(t, a)] = self._base(t, a, local)
-            out.append((s - base) / max(1e-6, 1.0 - base))
+            out.append(self._calibrated(s, base))
         return out
 
     def decide(self, groups: list[tuple[list[Query], float]]) -> list[float | None]:
@@ -141,7 +146,10 @@ class ContextSimilarity:
         local: dict[str, Any] = {}
         anchors = {t.format(a) for qs, _ in groups for t, a, _ in qs}
         self._fetch(anchors | {t.format(b) for qs, _ in groups for t, _, b in qs}, anchors, local)
-        best_s = [max(float(local[t.format(a)] @ local[t.format(b)]) for t, a, b in qs) for qs, _ in groups]
+        # Per link: its template, reference word and the substitutes' cosines with the reference context.
+        links = [
+            (qs[0][0], qs[0][1], [float(local[t.format(a)] @ local[t.format(b)]) for t, a, b in qs]) for qs, _ in groups
+        ]
         n = len(self.distractors)
         result: list[float | None] = [None] * len(groups)
         open_ = [i for i, (qs, _) in enumerate(groups) if qs]
@@ -149,25 +157,22 @@ class ContextSimilarity:
         while open_ and k < n:
             k = min(n, k + DISTRACTOR_STAGE)
             shown = self.distractors[:k]
-            needed = {groups[i][0][0][0].format(d) for i in open_ for d in shown}
+            needed = {links[i][0].format(d) for i in open_ for d in shown}
             self._fetch(needed, needed, local)
             still: list[int] = []
             for i in open_:
-                (t, a, _), thr = groups[i][0][0], groups[i][1]
+                t, a, cosines = links[i]
                 va = local[t.format(a)]
                 high = (sum(float(va @ local[t.format(d)]) for d in shown) + (n - k) * _COS_MAX) / n
-                if k < n and high < 1.0 - 1e-6 and (best_s[i] - high) / (1.0 - high) >= thr:
+                if k < n and high < 1.0 - 1e-6 and self._calibrated(max(cosines), high) >= groups[i][1]:
                     continue  # cleared whatever the remaining distractors give
                 still.append(i)
             open_ = still
         for i in open_:
-            qs, thr = groups[i]
-            t, a, _ = qs[0]
+            t, a, cosines = links[i]
             base = self._base(t, a, local)
-            best = max(
-                (float(local[t.format(a)] @ local[t.format(b)]) - base) / max(1e-6, 1.0 - base) for _, _, b in qs
-            )
-            result[i] = best if best < thr else None
+            best = max(self._calibrated(s, base) for s in cosines)
+            result[i] = best if best < groups[i][1] else None
         return result
 
 
