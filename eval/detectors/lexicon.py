@@ -15,6 +15,7 @@ import logging
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,6 +107,20 @@ def close_servers() -> None:
     _SERVERS.clear()
 
 
+def _requests(units: list[str], max_chars: int) -> Iterator[list[str]]:
+    """Consecutive units in groups whose joined text (with the 3-character separators) stays under ``max_chars``."""
+    batch: list[str] = []
+    size = 0
+    for unit in units:
+        if batch and size + len(unit) + 3 > max_chars:
+            yield batch
+            batch, size = [], 0
+        batch.append(unit)
+        size += len(unit) + 3
+    if batch:
+        yield batch
+
+
 def run_lt_proc(flag: str, binary: Path, units: list[str]) -> list[str]:
     """Feed ``units`` (one per line) to the ``lt-proc`` server of ``binary``; return its ``^…$`` units in order."""
     exe = shutil.which("lt-proc")
@@ -113,19 +128,11 @@ def run_lt_proc(flag: str, binary: Path, units: list[str]) -> list[str]:
         raise MissingApertiumError("lt-proc not found: install lttoolbox (apt-get install lttoolbox)")
     server = _SERVERS.setdefault((flag, str(binary)), _LtProcServer([exe, "-z", flag, str(binary)]))
     out: list[str] = []
-    batch: list[str] = []
-    size = 0
     try:
-        for unit in [*units, None]:
-            if unit is None or (batch and size + len(unit) + 3 > _CHUNK_BYTES // 4):
-                if batch:
-                    # A full stop between units keeps lt-proc from joining neighbours into multiword entries.
-                    answer = server.ask("\n.\n".join(batch) + "\n")
-                    out += [u for u in _UNIT.findall(answer) if not u.startswith("./")]
-                batch, size = [], 0
-            if unit is not None:
-                batch.append(unit)
-                size += len(unit) + 3
+        for batch in _requests(units, _CHUNK_BYTES // 4):  # ≤ 4 UTF-8 bytes per character
+            # A full stop between units keeps lt-proc from joining neighbours into multiword entries.
+            answer = server.ask("\n.\n".join(batch) + "\n")
+            out += [u for u in _UNIT.findall(answer) if not u.startswith("./")]
     except OSError as exc:
         server.close()
         raise MissingApertiumError(f"lt-proc {flag} {binary} failed: {exc}") from exc

@@ -142,10 +142,10 @@ class UntranslatedDetector(Detector):
         spans: list[Span] = []
         for p in pairs:
             words = list(cached_words(p.hyp))
+            flagged = [s.hyp for s in taken if s.hyp and s.hyp_segment_ids == list(p.hyp_ids)]
             for lang, first, last in foreign_runs(words, own, known, self.min_words):
                 start, end = words[first].start, words[last].end
-                inside = [s for s in taken if s.hyp and s.hyp_segment_ids == list(p.hyp_ids)]
-                if any(s.hyp and s.hyp.start <= start < s.hyp.end for s in inside):
+                if any(h.start <= start < h.end for h in flagged):
                     continue  # inside a clause already flagged
                 run = [w.text for w in words[first : last + 1]]
                 spans.append(

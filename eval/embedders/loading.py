@@ -105,7 +105,7 @@ def length_sorted_batches(
     k = 0
     while k < len(order):
         rows = size
-        if max_padded is not None and order:
+        if max_padded is not None:
             rows = max(1, min(size, max_padded // max(1, lengths[order[k]])))
         yield order[k : k + rows]
         k += rows
