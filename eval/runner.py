@@ -764,6 +764,10 @@ def build_detectors(
     cfg: DictConfig, embedder: Any, translator: Translator | None, cache: Cache, state: RunState
 ) -> dict[str, Any]:
     detectors = {}
+    if embedder is not None and hasattr(embedder, "with_precision"):
+        # bfloat16 where native (cfg.detector_precision); sentence alignment and metrics stay float32
+        embedder = embedder.with_precision(str(cfg.get("detector_precision", "float32")))
+        state.models["detector_precision"] = embedder.precision
     for key, node in (cfg.get("detector") or {}).items():
         detectors[str(key)] = instantiate_with(
             node,

@@ -220,7 +220,7 @@ def test_e5_cache_serves_reruns_without_loading(e5_dir: Path, tmp_path: Path) ->
     cached_states = again.token_states([FR])
     assert cached_states[0].offsets == states[0].offsets
     np.testing.assert_array_equal(cached_states[0].vectors, states[0].vectors)
-    assert again._encoder is None  # nothing was recomputed
+    assert not again._loaded  # nothing was recomputed
     other_prefix = E5Embedder(model_dir=str(e5_dir), cache=cache, prefix="passage: ", threads=2)
     assert other_prefix._key("embed", FR) != again._key("embed", FR)
 
@@ -266,3 +266,29 @@ def test_embedder_configs_match_constructors(name: str) -> None:
     assert set(keys) <= set(params), set(keys) - set(params)
     required = {p for p, v in params.items() if v.default is inspect.Parameter.empty}
     assert required <= set(keys)
+
+
+def test_precision_names_are_checked() -> None:
+    from eval.embedders.loading import native_bf16, resolve_precision
+
+    assert resolve_precision("float32") == "float32" and resolve_precision("bfloat16") == "bfloat16"
+    assert resolve_precision("auto") == ("bfloat16" if native_bf16() else "float32")
+    with pytest.raises(ConfigError, match="float32, bfloat16, auto"):
+        resolve_precision("fp16")
+
+
+@pytest.mark.slow
+def test_e5_bfloat16_view_shares_the_model_and_stays_close(e5) -> None:  # type: ignore[no-untyped-def]
+    from eval.detectors.wordlinks import embedder_key
+
+    bf = e5.with_precision("bfloat16")
+    assert bf.encoder is e5.encoder and (e5.precision, bf.precision) == ("float32", "bfloat16")
+    a, b = e5.embed([FR, ES]), bf.embed([FR, ES])
+    assert not np.array_equal(a, b) and float((a * b).sum(1).min()) > 0.9999
+    sa, sb = e5.token_states([FR], 6)[0], bf.token_states([FR], 6)[0]
+    assert sa.offsets == sb.offsets
+    cos = (sa.vectors * sb.vectors).sum(1) / np.linalg.norm(sa.vectors, axis=1) / np.linalg.norm(sb.vectors, axis=1)
+    assert float(cos.min()) > 0.999
+    # different numbers, so different cache entries, memo keys and signatures
+    assert bf._key("embed", FR) != e5._key("embed", FR) and embedder_key(bf) != embedder_key(e5)
+    assert bf.signature["precision"] == "bfloat16" and e5.signature["precision"] == "float32"

@@ -45,7 +45,9 @@ def layer_of(embedder: Any, layer: int | None = None) -> int:
 def embedder_key(embedder: Any) -> str:
     """A process-wide memo key for an encoder: its model hash when it has one (ids can be reused)."""
     sha = getattr(embedder, "sha", None)
-    return f"{type(embedder).__name__}:{sha}" if isinstance(sha, str) and sha else f"id:{id(embedder)}"
+    key = f"{type(embedder).__name__}:{sha}" if isinstance(sha, str) and sha else f"id:{id(embedder)}"
+    precision = getattr(embedder, "precision", "float32")
+    return key if precision == "float32" else f"{key}:{precision}"
 
 
 def token_states(embedder: Any, texts: Sequence[str], layer: int | None = None) -> dict[str, TokenStates]:

@@ -43,6 +43,7 @@ class E5Embedder(TransformersEmbedder):
         threads: int | None = None,
         layer: int = 8,
         cache: Cache | None = None,
+        precision: str = "float32",
     ) -> None:
         self.model_dir = resolve_path(model_dir)
         self._init_runtime(
@@ -53,6 +54,7 @@ class E5Embedder(TransformersEmbedder):
             max_length=max_length,
             threads=threads,
             cache=cache,
+            precision=precision,
         )
         self._check()
 

@@ -39,6 +39,7 @@ class HFEmbedder(TransformersEmbedder):
         max_length: int = 512,
         threads: int | None = None,
         cache: Cache | None = None,
+        precision: str = "float32",
     ) -> None:
         if pooling not in ("mean", "cls"):
             raise ConfigError(f"embedder hf: pooling must be 'mean' or 'cls', got {pooling!r}")
@@ -58,6 +59,7 @@ class HFEmbedder(TransformersEmbedder):
             max_length=max_length,
             threads=threads,
             cache=cache,
+            precision=precision,
         )
 
     @property
