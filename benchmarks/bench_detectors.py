@@ -15,8 +15,10 @@ texts, so say which mode a figure comes from:
 - ``warm``: memos kept across systems, so every replica after the first four is served from
   them: the cost of a rerun.
 
-The e5 model is loaded and warmed up before timing in every mode ("models warm").
-Run: .venv/bin/python benchmarks/bench_detectors.py [n_pairs] [cold|shared-ref|warm|all]
+The e5 model is loaded and warmed up before timing in every mode ("models warm"). The detectors
+run at ``precision`` (default auto, as ``detector_precision`` in conf/config.yaml: bfloat16 where
+the CPU has it natively).
+Run: .venv/bin/python benchmarks/bench_detectors.py [n_pairs] [cold|shared-ref|warm|all] [auto|float32|bfloat16]
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def run(mode: str, systems: list[list[Any]], factories: dict[str, Callable[[], A
     return grand
 
 
-def main(n_pairs: int = 2000, modes: tuple[str, ...] = ("cold", "shared-ref", "warm")) -> None:
+def main(n_pairs: int = 2000, modes: tuple[str, ...] = ("cold", "shared-ref", "warm"), precision: str = "auto") -> None:
     import torch
 
     from eval.detectors.evaluate import load_beads
@@ -87,9 +89,10 @@ def main(n_pairs: int = 2000, modes: tuple[str, ...] = ("cold", "shared-ref", "w
 
     torch.set_num_threads(2)
     beads = load_beads(ROOT / "tests" / "data" / "dgsn_aligned_beads.jsonl")
-    emb = E5Embedder(model_dir=str(ROOT / "models" / "multilingual-e5-small"), layer=6)
-    emb.embed(["warm up"])
-    emb.token_states(["warm up"], 6)
+    emb = E5Embedder(model_dir=str(ROOT / "models" / "multilingual-e5-small"), layer=6, precision=precision)
+    for view in (emb, emb.with_precision("float32")):  # the float32 view re-checks borderline contexts
+        view.embed(["warm up"])
+        view.token_states(["warm up"], 6)
     systems: list[list[Any]] = []
     total = 0
     while total < n_pairs:
@@ -107,11 +110,18 @@ def main(n_pairs: int = 2000, modes: tuple[str, ...] = ("cold", "shared-ref", "w
         "terminology": lambda: TerminologyDetector(glossary=glossary, embedder=emb),
         "untranslated": lambda: UntranslatedDetector(),
     }
-    print(f"{total} pairs in {len(systems)} systems; load average at start {os.getloadavg()[0]:.2f}")
+    print(
+        f"{total} pairs in {len(systems)} systems; precision {emb.precision}; "
+        f"load average at start {os.getloadavg()[0]:.2f}"
+    )
     for mode in modes:
         run(mode, systems, factories, emb, total)
 
 
 if __name__ == "__main__":
     arg = sys.argv[2] if len(sys.argv) > 2 else "all"
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000, ("cold", "shared-ref", "warm") if arg == "all" else (arg,))
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 2000,
+        ("cold", "shared-ref", "warm") if arg == "all" else (arg,),
+        sys.argv[3] if len(sys.argv) > 3 else "auto",
+    )

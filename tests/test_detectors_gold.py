@@ -7,6 +7,7 @@ values; the two signature findings must be linked on both sides with no glossary
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -107,3 +108,35 @@ def test_early_stopped_distractors_change_no_span(results: dict[str, Any]) -> No
     plain = [s.to_dict() for system in sorted(beads) for s in det.detect(beads[system])]
     assert plain == [s.to_dict() for s in results["spans"]["mistranslation"]]
     assert len(plain) >= 8
+
+
+def test_bfloat16_detectors_find_the_same_spans(results: dict[str, Any]) -> None:
+    """detector_precision=auto runs the encoder in bfloat16 here; the findings must be float32's.
+
+    Evidence numbers may move in the third decimal (bfloat16 states); what is found, where, and its
+    category and severity may not.
+    """
+    from eval.detectors.mistranslation import MistranslationDetector
+    from eval.detectors.omission_addition import OmissionAdditionDetector
+    from eval.embedders.e5 import E5Embedder
+    from eval.embedders.loading import native_bf16
+
+    if not native_bf16():
+        pytest.skip("this CPU has no native bfloat16: auto runs float32")
+    beads = load_beads(DATA / "dgsn_aligned_beads.jsonl")
+    bf = E5Embedder(model_dir=str(MODEL), layer=6, precision="bfloat16")
+    mis = MistranslationDetector(embedder=bf, peers=beads)
+    got: dict[str, list[Span]] = {"mistranslation": [], "omission_addition": []}
+    rechecked = 0
+    for system in sorted(beads):
+        got["mistranslation"] += mis.detect(beads[system])
+        rechecked += mis.word_similarity.stats["rechecked_float32"]  # type: ignore[union-attr]
+        got["omission_addition"] += OmissionAdditionDetector(embedder=bf, min_run=3).detect(beads[system])
+
+    def finding(s: Span) -> tuple[Any, ...]:
+        d = s.to_dict()
+        return (d["system"], d["category"], d["severity"], json.dumps(d["hyp"]), json.dumps(d["ref"]))
+
+    for name, spans in got.items():
+        assert [finding(s) for s in spans] == [finding(s) for s in results["spans"][name]], name
+    assert rechecked > 0  # the float32 re-check ran on borderline links

@@ -84,3 +84,44 @@ def test_decide_stops_cleared_links_early_and_keeps_flagged_values_exact() -> No
     assert sum(t.startswith("x ") for t in fake.embedded) == 4  # anchor, substitute, 2 of 8 distractors
     assert sum(t.startswith("p ") for t in fake.embedded) == 10
     clear_memo()
+
+
+class _PrecisionVectors(_Vectors):
+    """A fake embedder with precision views: the bfloat16 view moves some cosines by ``shift``."""
+
+    sha = "fake"
+
+    def __init__(self, cosines: dict[str, float], precision: str, shift: dict[str, float]) -> None:
+        super().__init__(cosines if precision == "float32" else {w: c + shift.get(w, 0.0) for w, c in cosines.items()})
+        self.precision = precision
+        self.base, self.shift = cosines, shift
+        self.views: dict[str, _PrecisionVectors] = {precision: self}
+
+    def with_precision(self, precision: str) -> _PrecisionVectors:
+        if precision not in self.views:
+            self.views[precision] = _PrecisionVectors(self.base, precision, self.shift)
+        return self.views[precision]
+
+
+def test_bfloat16_screen_rechecks_only_borderline_links_in_float32() -> None:
+    from eval.detectors.mistranslation import BF16_COSINE_MARGIN, DISTRACTORS, ContextSimilarity, clear_memo
+
+    clear_memo()
+    # calibrated = (cos - 0.5) / 0.5 with the distractors at 0.5: threshold 0.35 sits at cosine 0.675
+    cosines = {"recrutement": 0.95, "congélation": 0.55, "engagement": 0.674, **dict.fromkeys(DISTRACTORS, 0.5)}
+    fast = _PrecisionVectors(cosines, "bfloat16", {"engagement": 1.5e-3, "congélation": 1e-3})
+    assert BF16_COSINE_MARGIN > 1.5e-3  # the fake's bfloat16 error is within the bound
+    sim = ContextSimilarity(fast)
+    groups = [
+        ([("a {} b", "enrôlement", "recrutement")], 0.35),  # far above: cleared by the screen
+        ([("c {} d", "enrôlement", "congélation")], 0.35),  # far below: flagged by the screen
+        ([("e {} f", "enrôlement", "engagement")], 0.35),  # 0.348 in float32, 0.351 in bfloat16
+    ]
+    got = sim.decide(groups)
+    exact = ContextSimilarity(fast.with_precision("float32"))
+    assert got[0] is None and got[1] is not None and got[1] < 0.35
+    assert got[2] == exact([groups[2][0][0]])[0] < 0.35  # the screen alone would have cleared it
+    rechecked = fast.views["float32"].embedded
+    assert rechecked and all(t.startswith("e ") for t in rechecked)
+    assert sim.stats == {"links": 3, "rechecked_float32": 1}
+    clear_memo()

@@ -13,7 +13,7 @@ the bridge through its dictionary back-translation or, when the dictionary lacks
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,8 +23,6 @@ from eval.detectors.stopwords import is_content
 
 # word (lower-case) → its lemma keys (folded); a word without analysis is its own key.
 LemmaKeys = Callable[[str], set[str]]
-# (a, b) → same word? (``same_word`` bound to one system's keys, usually memoised).
-SameWord = Callable[[str, str], bool]
 
 
 @lru_cache(maxsize=50_000)
@@ -65,23 +63,65 @@ def common_prefix_len(a: str, b: str) -> int:
     return n
 
 
-def same_word(a: str, b: str, keys: LemmaKeys) -> bool:
-    """Same word in one language: equal folded forms, a shared lemma, or a long shared prefix."""
-    fa, fb = fold(a), fold(b)
-    if fa == fb or keys(a.lower()) & keys(b.lower()):
-        return True
+def _same_stem(fa: str, fb: str) -> bool:
+    """Two folded forms share a long prefix (≥ 6 letters, at most 3 more in the shorter word).
+
+    The 6-letter slices are compared first: most pairs differ there, and the prefix loop is slow.
+    """
+    if fa[:6] != fb[:6]:
+        return False
     n = common_prefix_len(fa, fb)
     return n >= 6 and min(len(fa), len(fb)) - n <= 3
 
 
-def align_bridge(
-    ref: str, bridge: str, lang: str, keys: LemmaKeys, same: SameWord | None = None
-) -> dict[int, BridgeLink]:
-    """Links from bridge words (by index in ``words_of(bridge)``) to reference words.
+def same_word(a: str, b: str, keys: LemmaKeys) -> bool:
+    """Same word in one language: equal folded forms, a shared lemma, or a long shared prefix."""
+    fa, fb = fold(a), fold(b)
+    return fa == fb or bool(keys(a.lower()) & keys(b.lower())) or _same_stem(fa, fb)
 
-    ``same`` replaces ``same_word(a, b, keys)`` (a memoised version of it, for speed).
+
+class WordIndex:
+    """The words of one text indexed by what ``same_word`` compares (folded form, lemma keys,
+    6-letter folded prefix).
+
+    Why: the words equal to a given word are then found by a few lookups instead of a ``same_word``
+    call per word of the text (the bridge and reference scans made tens of thousands per system).
     """
-    is_same = same or (lambda a, b: same_word(a, b, keys))
+
+    def __init__(self, words: Sequence[Word], keys: LemmaKeys) -> None:
+        self.keys = keys
+        self.folds = [fold(w.text) for w in words]
+        self.by_fold: dict[str, set[int]] = {}
+        self.by_key: dict[str, set[int]] = {}
+        self.by_stem: dict[str, list[int]] = {}
+        for i, (w, f) in enumerate(zip(words, self.folds, strict=True)):
+            self.by_fold.setdefault(f, set()).add(i)
+            for k in keys(w.text.lower()):
+                self.by_key.setdefault(k, set()).add(i)
+            if len(f) >= 6:
+                self.by_stem.setdefault(f[:6], []).append(i)
+
+    def same_as(self, word: str) -> set[int]:
+        """Indices of the words ``w`` with ``same_word(w.text, word, keys)`` (it is symmetric)."""
+        f = fold(word)
+        hits = set(self.by_fold.get(f, ()))
+        for k in self.keys(word.lower()):
+            hits |= self.by_key.get(k, set())
+        for i in self.by_stem.get(f[:6], ()) if len(f) >= 6 else ():
+            if i not in hits and _same_stem(self.folds[i], f):
+                hits.add(i)
+        return hits
+
+    def with_form(self, forms: set[str]) -> set[int]:
+        """Indices of the words whose folded form or a lemma key is one of ``forms``."""
+        hits: set[int] = set()
+        for x in forms:
+            hits |= self.by_fold.get(x, set()) | self.by_key.get(x, set())
+        return hits
+
+
+def align_bridge(ref: str, bridge: str, lang: str, keys: LemmaKeys) -> dict[int, BridgeLink]:
+    """Links from bridge words (by index in ``words_of(bridge)``) to reference words."""
     rw, bw = cached_words(ref), cached_words(bridge)
     rk, bk = [_key(w.text, keys) for w in rw], [_key(w.text, keys) for w in bw]
     out: dict[int, BridgeLink] = {}
@@ -105,14 +145,11 @@ def align_bridge(
     # Anchors found out of order (moved phrases) that difflib's monotone match skipped. One bridge
     # word per reference word: a word the reference has once, already rendered, cannot also clear
     # a second bridge word (a noun swapped for another noun of the same sentence).
+    ref_index = WordIndex(rw, keys)
     for j, w in enumerate(bw):
         link = out.get(j)
         if (link is None or link.kind == "gap") and is_content(w.text, lang):
-            hits = [
-                i
-                for i, r in enumerate(rw)
-                if i not in anchored and is_content(r.text, lang) and is_same(r.text, w.text)
-            ]
+            hits = [i for i in sorted(ref_index.same_as(w.text)) if i not in anchored and is_content(rw[i].text, lang)]
             if hits:
                 rel = w.start / max(1, len(bridge))
                 best = min(hits, key=lambda i: abs(rw[i].start / max(1, len(ref)) - rel))
@@ -122,23 +159,31 @@ def align_bridge(
 
 
 def hyp_to_bridge(
-    hyp_word: Word, hyp: str, bridge: str, back: set[str], keys: LemmaKeys, same: SameWord | None = None
+    hyp_word: Word, hyp: str, bridge: str, back: set[str], keys: LemmaKeys, index: WordIndex | None = None
 ) -> tuple[Word | None, str]:
     """The bridge word a version word became: a dictionary back-translation found in the bridge
-    (nearest by relative position), else the word itself copied verbatim. ("", None) if neither."""
+    (nearest by relative position), else the word itself copied verbatim. ("", None) if neither.
+
+    ``index`` is ``WordIndex(cached_words(bridge), keys)``, built once per bead by callers that
+    ask for every word of a version.
+    """
     bw = cached_words(bridge)
     if not bw:
         return None, ""
-    is_same = same or (lambda a, b: same_word(a, b, keys))
-    back_folds = {fold(b) for b in back}
+    index = index or WordIndex(bw, keys)
+    # Bridge words that render a back-translation: a shared folded form/lemma key, or the same word.
+    rendering: set[int] = set()
+    if back:
+        rendering = index.with_form({fold(b) for b in back})
+        for b in back:
+            rendering |= index.same_as(b)
     hyp_fold = fold(hyp_word.text)
     rel = hyp_word.start / max(1, len(hyp))
     cands: list[tuple[float, Word, str]] = []
-    for w in bw:
-        wk = keys(w.text.lower()) | {fold(w.text)}
-        if back and (wk & back_folds or any(is_same(w.text, b) for b in back)):
+    for j, w in enumerate(bw):
+        if j in rendering:
             cands.append((abs(w.start / max(1, len(bridge)) - rel), w, "dictionary"))
-        elif fold(w.text) == hyp_fold and len(w.text) > 3:
+        elif index.folds[j] == hyp_fold and len(w.text) > 3:
             cands.append((abs(w.start / max(1, len(bridge)) - rel), w, "verbatim"))
     if not cands:
         return None, ""

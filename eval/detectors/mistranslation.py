@@ -31,14 +31,14 @@ from eval.align.words import Word
 from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Severity, Span, TextSpan
 from eval.detectors.bridge_links import (
     BridgeLink,
+    WordIndex,
     align_bridge,
     cached_words,
-    common_prefix_len,
     hyp_to_bridge,
     same_word,
 )
 from eval.detectors.lexicon import Lexicon
-from eval.detectors.names_numbers import fold
+from eval.detectors.names_numbers import fold, may_reach
 from eval.detectors.stopwords import is_content
 from eval.detectors.wordlinks import embedder_key
 
@@ -78,6 +78,12 @@ DISTRACTOR_STAGE = 2
 _COS_MAX = 1.0 + 1e-5  # unit float32 vectors: a cosine may exceed 1 by rounding
 
 
+# Bound on |cosine(bfloat16 vectors) − cosine(float32 vectors)| for e5 contexts: 2.6× the largest
+# drift measured on the DGSN contexts (7.8e-4 over 2,988 cosines). A decision this close to its
+# threshold is recomputed in float32, so the precision does not decide a span.
+BF16_COSINE_MARGIN = 2e-3
+
+
 class ContextSimilarity:
     """Calibrated similarity of a context with the reference word vs with a substitute.
 
@@ -92,17 +98,26 @@ class ContextSimilarity:
     cleared once the bound with the remaining distractors at cosine 1 still clears it; such links
     stop early (about a third fewer e5 passes on the DGSN beads). Flagged links always get all
     distractors, so their value is exactly the one ``__call__`` returns.
+
+    An embedder computing in bfloat16 (``precision``) screens every link at about twice the
+    float32 speed; a link whose value is within the bfloat16 error bound of its threshold is
+    decided again in float32 by the same embedder's float32 view.
     """
 
     def __init__(self, embedder: Any, distractors: tuple[str, ...] = DISTRACTORS) -> None:
         self.embedder = embedder
         self.distractors = distractors
         self.ident = embedder_key(embedder)
+        fast = getattr(embedder, "precision", "float32") != "float32" and hasattr(embedder, "with_precision")
+        self.exact: Any = embedder.with_precision("float32") if fast else None
+        self.stats: dict[str, int] = {}
 
-    def _fetch(self, texts: set[str], reference_side: set[str], local: dict[str, Any]) -> None:
+    def _fetch(self, texts: set[str], reference_side: set[str], local: dict[str, Any], embedder: Any = None) -> None:
         """Vectors of ``texts`` into ``local``: from the memo, the rest in one batched ``embed``."""
+        embedder = embedder or self.embedder
+        ident = embedder_key(embedder)
         for x in texts - local.keys():
-            v = _CONTEXTS.get((self.ident, x))
+            v = _CONTEXTS.get((ident, x))
             if v is not None:
                 local[x] = v
         todo = sorted(texts - local.keys())
@@ -110,10 +125,10 @@ class ContextSimilarity:
             return
         if len(_CONTEXTS) + len(todo) > _MAX_MEMO:
             clear_memo()
-        for x, v in zip(todo, self.embedder.embed(todo), strict=True):
-            _CONTEXTS[(self.ident, x)] = v
+        for x, v in zip(todo, embedder.embed(todo), strict=True):
+            _CONTEXTS[(ident, x)] = v
             local[x] = v
-        _REFERENCE_SIDE.update((self.ident, x) for x in todo if x in reference_side)
+        _REFERENCE_SIDE.update((ident, x) for x in todo if x in reference_side)
 
     @staticmethod
     def _calibrated(s: float, base: float) -> float:
@@ -123,6 +138,11 @@ class ContextSimilarity:
     def _base(self, t: str, a: str, local: dict[str, Any]) -> float:
         va = local[t.format(a)]
         return sum(float(va @ local[t.format(d)]) for d in self.distractors) / len(self.distractors)
+
+    @staticmethod
+    def _cosines(queries: list[Query], local: dict[str, Any]) -> list[float]:
+        """Cosine of each substitute's context with its reference context."""
+        return [float(local[t.format(a)] @ local[t.format(b)]) for t, a, b in queries]
 
     def __call__(self, items: list[Query]) -> list[float]:
         reference_side = {t.format(w) for t, a, _ in items for w in (a, *self.distractors)}
@@ -143,36 +163,61 @@ class ContextSimilarity:
         calibrated value when it is below the threshold, else None."""
         if any(len({(t, a) for t, a, _ in qs}) > 1 for qs, _ in groups):
             raise ValueError("ContextSimilarity.decide: the queries of one link must share template and reference word")
+        if self.exact is None:
+            return [value for value, _ in self._decide(groups, self.embedder, 0.0)]
+        screened = self._decide(groups, self.embedder, BF16_COSINE_MARGIN)
+        unsure = [i for i, (_, sure) in enumerate(screened) if not sure]
+        result = [value for value, _ in screened]
+        for i, (value, _) in zip(unsure, self._decide([groups[i] for i in unsure], self.exact, 0.0), strict=True):
+            result[i] = value
+        self.stats = {"links": len(groups), "rechecked_float32": len(unsure)}
+        return result
+
+    def _decide(
+        self, groups: list[tuple[list[Query], float]], embedder: Any, delta: float
+    ) -> list[tuple[float | None, bool]]:
+        """(value, sure) per link, each cosine known to ±``delta``: ``sure`` is False when the true
+        value could lie on the other side of the threshold (always True for ``delta`` = 0).
+
+        (s − base)/(1 − base) rises with s and falls with base, so its bounds take s ∓ delta with
+        base ± delta."""
         local: dict[str, Any] = {}
         anchors = {t.format(a) for qs, _ in groups for t, a, _ in qs}
-        self._fetch(anchors | {t.format(b) for qs, _ in groups for t, _, b in qs}, anchors, local)
+        # A link's first substitute comes with its anchor; the others only if that one does not clear
+        # it at the first stage (a max over some substitutes is a lower bound of the max over all).
+        self._fetch(anchors | {t.format(b) for qs, _ in groups for t, _, b in qs[:1]}, anchors, local, embedder)
         # Per link: its template, reference word and the substitutes' cosines with the reference context.
-        links = [
-            (qs[0][0], qs[0][1], [float(local[t.format(a)] @ local[t.format(b)]) for t, a, b in qs]) for qs, _ in groups
-        ]
+        links = [(qs[0][0], qs[0][1], self._cosines(qs[:1], local)) for qs, _ in groups]
         n = len(self.distractors)
-        result: list[float | None] = [None] * len(groups)
+        result: list[tuple[float | None, bool]] = [(None, True)] * len(groups)
         open_ = [i for i, (qs, _) in enumerate(groups) if qs]
         k = 0
         while open_ and k < n:
             k = min(n, k + DISTRACTOR_STAGE)
             shown = self.distractors[:k]
             needed = {links[i][0].format(d) for i in open_ for d in shown}
-            self._fetch(needed, needed, local)
+            self._fetch(needed, needed, local, embedder)
             still: list[int] = []
             for i in open_:
                 t, a, cosines = links[i]
                 va = local[t.format(a)]
-                high = (sum(float(va @ local[t.format(d)]) for d in shown) + (n - k) * _COS_MAX) / n
-                if k < n and high < 1.0 - 1e-6 and self._calibrated(max(cosines), high) >= groups[i][1]:
-                    continue  # cleared whatever the remaining distractors give
+                high = (sum(float(va @ local[t.format(d)]) for d in shown) + (n - k) * _COS_MAX) / n + delta
+                if k < n and high < 1.0 - 1e-6 and self._calibrated(max(cosines) - delta, high) >= groups[i][1]:
+                    continue  # cleared whatever the remaining distractors and substitutes give
                 still.append(i)
+            rest = [i for i in still if len(links[i][2]) < len(groups[i][0])]
+            self._fetch({t.format(b) for i in rest for t, _, b in groups[i][0][1:]}, set(), local, embedder)
+            for i in rest:
+                links[i][2].extend(self._cosines(groups[i][0][1:], local))
             open_ = still
         for i in open_:
             t, a, cosines = links[i]
             base = self._base(t, a, local)
             best = max(self._calibrated(s, base) for s in cosines)
-            result[i] = best if best < groups[i][1] else None
+            low = max(self._calibrated(s - delta, base + delta) for s in cosines)
+            high = max(self._calibrated(s + delta, base - delta) for s in cosines)
+            threshold = groups[i][1]
+            result[i] = (best if best < threshold else None, low >= threshold or high < threshold)
         return result
 
 
@@ -196,7 +241,8 @@ def _close(a: str, b: str, ratio: float = 0.8) -> bool:
     fa, fb = fold(a), fold(b)
     if fa == fb:
         return True
-    return common_prefix_len(fa, fb) >= 5 or difflib.SequenceMatcher(None, fa, fb).ratio() >= ratio
+    # fa ≠ fb, so equal 5-letter slices are a common prefix of ≥ 5; difflib only when its bounds allow.
+    return fa[:5] == fb[:5] or (may_reach(fa, fb, ratio) and difflib.SequenceMatcher(None, fa, fb).ratio() >= ratio)
 
 
 def _is_name(text: str, start: int, word: str) -> bool:
@@ -227,7 +273,8 @@ class _Words:
         return got
 
     def same(self, a: str, b: str) -> bool:
-        """``same_word`` with this system's lemma keys, memoised (called ~10⁵ times per system)."""
+        """``same_word`` with this system's lemma keys, memoised (the judge compares a link's word with
+        every reference and bridge word of its bead)."""
         got = self._same.get((a, b))
         if got is None:
             got = self._same[(a, b)] = same_word(a, b, self.keys)
@@ -359,10 +406,13 @@ class MistranslationDetector(Detector):
                 xlinks.setdefault((lk.hyp.start, lk.hyp.end), []).append(lk)
         bridge = p.hyp if ref_lang == hyp_lang else (p.bridge if self.use_bridge else None)
         blinks: dict[int, BridgeLink] = {}
-        bwords: list[Word] = []
+        bindex: dict[int, int] = {}  # bridge word start → its index
+        windex: WordIndex | None = None
         if bridge:
-            blinks = align_bridge(p.ref, bridge, ref_lang, w.keys, w.same)
-            bwords = list(cached_words(bridge))
+            blinks = align_bridge(p.ref, bridge, ref_lang, w.keys)
+            bwords = cached_words(bridge)
+            bindex = {x.start: i for i, x in reversed(list(enumerate(bwords)))}
+            windex = WordIndex(bwords, w.keys)
         out: list[_Candidate] = []
         for h in cached_words(p.hyp):
             if not _content(h, p.hyp, hyp_lang):
@@ -374,10 +424,9 @@ class MistranslationDetector(Detector):
             ]
             if bridge:
                 back = {h.text.lower()} if ref_lang == hyp_lang else w.hyp_to_ref.get(h.text.lower(), set())
-                b, how = hyp_to_bridge(h, p.hyp, bridge, back, w.keys, w.same)
+                b, how = hyp_to_bridge(h, p.hyp, bridge, back, w.keys, windex)
                 if b is not None:
-                    idx = next(i for i, x in enumerate(bwords) if x.start == b.start)
-                    bl = blinks.get(idx)
+                    bl = blinks.get(bindex[b.start])
                     if bl is None or bl.kind == "anchor":
                         continue  # rendered as a reference word, or a word with no reference counterpart
                     agree = [lk for lk in xs if any(lk.ref.start == r.start for r in bl.gap_refs)]
@@ -438,7 +487,9 @@ class MistranslationDetector(Detector):
         verbatim = c.evidence.get("bridge_match") == "verbatim"
         if c.bridge_word and not verbatim and self._peer_agrees(c, w):
             return False
-        subs = sorted((({c.bridge_word} if not verbatim else set()) | back) - {""})
+        # The bridge word first: it is the version's own back-translation, the likeliest to clear the link.
+        first = [c.bridge_word] if c.bridge_word and not verbatim else []
+        subs = first + sorted(back - {"", *first})
         c.evidence.update(
             {
                 "route": c.route,

@@ -217,6 +217,8 @@ _AR_CLASS = {
 def fold(text: str) -> str:
     """Case- and accent-insensitive form for comparing Latin names (memoised: the span detectors
     fold the same few thousand words hundreds of thousands of times)."""
+    if text.isascii():
+        return text.casefold()  # no accents to strip (NFD leaves ASCII as is): most words
     nfd = unicodedata.normalize("NFD", text.casefold())
     return "".join(c for c in nfd if not unicodedata.combining(c))
 
@@ -235,6 +237,43 @@ def skeleton(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", out)
 
 
+def _lengths_allow(la: int, lb: int, threshold: float) -> bool:
+    """``SequenceMatcher.real_quick_ratio() >= threshold`` for strings of these lengths."""
+    total = la + lb
+    return not total or 2.0 * min(la, lb) / total >= threshold
+
+
+@lru_cache(maxsize=4096)
+def _lengths_allowed(length: int, threshold: float) -> frozenset[int]:
+    """The lengths that ``_lengths_allow`` with ``length`` (a set test is cheaper than a call per
+    pair; longer strings only lower the bound, so the search stops past 2·length/threshold)."""
+    return frozenset(n for n in range(int(2 * length / threshold) + 2) if _lengths_allow(n, length, threshold))
+
+
+def may_reach(a: str, b: str, threshold: float) -> bool:
+    """False when ``difflib.SequenceMatcher(None, a, b).ratio()`` is surely below ``threshold``.
+
+    Why: most compared pairs are far apart, and difflib is the detectors' slowest step. The bounds
+    are SequenceMatcher's own exact ones (real_quick_ratio: matches ≤ the shorter length;
+    quick_ratio: matches ≤ the shared characters), computed without building a matcher.
+    """
+    if not _lengths_allow(len(a), len(b), threshold):
+        return False
+    total = len(a) + len(b)
+    if not total:
+        return True
+    left: dict[str, int] = {}  # characters of b not yet matched
+    for c in b:
+        left[c] = left.get(c, 0) + 1
+    shared = 0
+    for c in a:
+        n = left.get(c, 0)
+        if n:
+            left[c] = n - 1
+            shared += 1
+    return 2.0 * shared / total >= threshold
+
+
 @lru_cache(maxsize=200_000)
 def translit_similarity(a: str, b: str) -> float:
     """Similarity of two spellings, possibly in different scripts, by consonant skeleton."""
@@ -244,9 +283,30 @@ def translit_similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, sa, sb).ratio()
 
 
+def _translit_reaches(a: str, b: str, threshold: float) -> bool:
+    """``translit_similarity(a, b) >= threshold`` (threshold > 0), difflib only when the bounds allow."""
+    sa, sb = skeleton(a), skeleton(b)
+    return bool(sa and sb) and may_reach(sa, sb, threshold) and translit_similarity(a, b) >= threshold
+
+
 @lru_cache(maxsize=200_000)
 def _ratio(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, fold(a), fold(b)).ratio()
+
+
+def _ratio_reaches(a: str, b: str, threshold: float) -> bool:
+    """``_ratio(a, b) >= threshold``, difflib only when the bounds allow."""
+    return may_reach(fold(a), fold(b), threshold) and _ratio(a, b) >= threshold
+
+
+# Lookups for number_value: every ordinal stem per language (one startswith rejects most words),
+# and each Arabic ordinal form (also with the feminine ة) → its value (built backwards: the first listed wins).
+_ORDINAL_STEMS: dict[str, tuple[str, ...]] = {
+    lang: tuple(s for stems in table for s in stems) for lang, table in ORDINALS.items()
+}
+_AR_ORDINALS: dict[str, int] = {
+    form: i + 1 for i, stems in reversed(list(enumerate(ORDINALS["ar"]))) for s in stems for form in (s, s + "ة")
+}
 
 
 @lru_cache(maxsize=200_000)
@@ -260,11 +320,9 @@ def number_value(word: str, lang: str) -> int | None:
         return int(m.group(1))
     low = word.lower()
     if lang == "ar":
-        low = re.sub(r"^[وبل](?=ال)", "", low)
-        for i, stems in enumerate(ORDINALS["ar"]):
-            if any(low == s or low == s + "ة" for s in stems):
-                return i + 1
-        return None
+        return _AR_ORDINALS.get(re.sub(r"^[وبل](?=ال)", "", low))
+    if not low.startswith(_ORDINAL_STEMS.get(lang, ())):
+        return None  # no stem at all: most words
     for i, stems in enumerate(ORDINALS.get(lang, [])):
         if any(low.startswith(s) and len(low) <= len(s) + 3 for s in stems):
             return i + 1
@@ -357,10 +415,13 @@ def _found(ent: Entity, hyp: str, hyp_lang: str) -> bool:
             return True
     if ent.kind == "name":
         n = len(ent.value.split())
+        # Each variant with its folded form and the n-gram lengths that can reach its threshold.
+        variants = [(v, fv, _lengths_allowed(len(fv), 0.85)) for v in _variants(ent) for fv in (fold(v),)]
         for g in _ngrams(hyp, n + 1):
-            if any(_ratio(g.text, v) >= 0.85 for v in _variants(ent)):
+            fg = fold(g.text)
+            if any(len(fg) in ok and may_reach(fg, fv, 0.85) and _ratio(g.text, v) >= 0.85 for v, fv, ok in variants):
                 return True
-            if hyp_lang == "ar" and translit_similarity(g.text, ent.value) >= 0.8:
+            if hyp_lang == "ar" and _translit_reaches(g.text, ent.value, 0.8):
                 return True
     return False
 
@@ -385,14 +446,18 @@ def _wrong_counterpart(ent: Entity, hyp: str, hyp_lang: str, others: list[Entity
     if ent.kind != "name" or hyp_lang == "ar":
         return None
     n = len(ent.value.split())
+    variants = _variants(ent)
     best: tuple[float, TextSpan] | None = None
     for g in _ngrams(hyp, n):
         if len(g.text.split()) != n or not all(w[:1].isupper() for w in g.text.split()):
             continue
+        # The resemblance test below, asked first with the difflib-free bounds: most n-grams fail it.
+        if not any(_ratio_reaches(g.text, v, 0.55) or _translit_reaches(g.text, v, 0.75) for v in variants):
+            continue
         if _known_form(g.text) or any(_found(o, g.text, hyp_lang) for o in others if o is not ent):
             continue
-        spell = max(_ratio(g.text, v) for v in _variants(ent))
-        skel = max(translit_similarity(g.text, v) for v in _variants(ent))
+        spell = max(_ratio(g.text, v) for v in variants)
+        skel = max(translit_similarity(g.text, v) for v in variants)
         score = max(spell, skel - 0.2)
         if (spell >= 0.55 or skel >= 0.75) and (best is None or score > best[0]):
             best = (score, g)

@@ -8,7 +8,7 @@ weakly) is material the version dropped ("la Mauritanie", "le financement par le
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ import numpy as np
 from eval.detectors.base import AlignedPair, Detector, Severity, Span, TextSpan
 from eval.detectors.names_numbers import fold
 from eval.detectors.stopwords import is_content, tokens
+from eval.embedders.base import TokenStates
 
 
 def make_aligner(embedder: Any, layer: int | None = None) -> Callable[[str, str], list[Any]]:
@@ -50,6 +51,10 @@ class OmissionAdditionDetector(Detector):
     max_presence: float = 0.5
     max_token_similarity: float = 0.60
     layer: int | None = None
+    # Version text → (its token states, its word vectors), for one ``detect`` call (see _text_vectors).
+    _vectors: dict[str, tuple[TokenStates, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.aligner is None and self.embedder is not None:
@@ -68,6 +73,13 @@ class OmissionAdditionDetector(Detector):
         return Span(p.system, p.hyp_lang, list(p.ref_ids), list(p.hyp_ids), hyp, ref, cat, sev, self.name, conf, ev)
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
+        self._vectors.clear()
+        try:
+            return self._detect(pairs)
+        finally:
+            self._vectors.clear()
+
+    def _detect(self, pairs: list[AlignedPair]) -> list[Span]:
         spans: list[Span] = []
         if self.aligner is None and self.embedder is not None:
             from eval.detectors.wordlinks import token_states
@@ -147,6 +159,17 @@ class OmissionAdditionDetector(Detector):
         close()
         return spans
 
+    def _text_vectors(self, text: str, states: TokenStates) -> np.ndarray:
+        """Word vectors of a version text, computed once per ``detect``: a text is the neighbour of up
+        to three beads, and every run of those beads compares against it. Reused only for the very
+        same token states object, so the vectors are those ``word_vectors`` returns."""
+        got = self._vectors.get(text)
+        if got is None or got[0] is not states:
+            from eval.detectors.wordlinks import word_vectors
+
+            got = self._vectors[text] = (states, word_vectors(states, [(s, e) for _, s, e in tokens(text)]))
+        return got[1]
+
     def _absent(
         self, p: AlignedPair, content: list[tuple[str, int, int]], near: list[AlignedPair]
     ) -> tuple[bool, float]:
@@ -166,7 +189,7 @@ class OmissionAdditionDetector(Detector):
         texts = [q.hyp for q in near if q.hyp.strip()]
         states = token_states(self.embedder, [p.ref, *texts], self.layer)
         ref_vecs = word_vectors(states[p.ref], [(s, e) for _, s, e in content])
-        hyp_rows = [word_vectors(states[t], [(s, e) for _, s, e in tokens(t)]) for t in texts]
+        hyp_rows = [self._text_vectors(t, states[t]) for t in texts]
         hyp_vecs = np.vstack([h for h in hyp_rows if len(h)]) if any(len(h) for h in hyp_rows) else None
         if hyp_vecs is None:
             return True, 0.0
