@@ -8,10 +8,10 @@ texts, so say which mode a figure comes from:
 - ``cold``: every process-wide memo (token states, links, context vectors, lt-proc lookups,
   folded/tokenised words) is cleared before each replica system: N distinct pairs, each with
   its own reference segment (a 2,000-segment document against one version).
-- ``shared-ref``: as cold, but the reference side is kept: the reference token states and the
-  reference-side context vectors (reference word and distractors). This is the cost of a run
-  with several versions of one reference, e.g. 200 reference segments × 10 versions, where
-  every version's text is new (lexicon lookups are still cleared: pessimistic).
+- ``shared-ref``: as cold, but the reference side is kept: the reference token states, the
+  reference-side context vectors (reference word and distractors) and the dictionary lookups of
+  reference words. This is the cost of a run with several versions of one reference, e.g. 200
+  reference segments × 10 versions, where every version's text is new.
 - ``warm``: memos kept across systems, so every replica after the first four is served from
   them: the cost of a rerun.
 
@@ -41,7 +41,8 @@ def clear_memos(keep_reference: frozenset[str] | None = None) -> None:
 
     wordlinks.clear_memo(keep_texts=keep_reference or frozenset())
     mistranslation.clear_memo(version_side_only=keep_reference is not None)
-    lexicon.clear_memo()
+    ref_words = {("fr", w.text.lower()) for text in keep_reference or () for w in bridge_links.cached_words(text)}
+    lexicon.clear_memo(ref_words)
     bridge_links.cached_words.cache_clear()
     for fn in (names_numbers.fold, names_numbers.skeleton, names_numbers.translit_similarity):
         fn.cache_clear()

@@ -184,6 +184,30 @@ def test_lexicon_batches_and_composes() -> None:
     assert "recrutement" in lex.translate_lemmas("it", "fr", ["reclutamento"])["reclutamento"]
 
 
+@pytest.mark.integration
+@pytest.mark.skipif(not HAS_APERTIUM, reason="Apertium fr-es not installed")
+def test_lexicon_memo_keeps_the_reference_words_and_their_dictionary_routes() -> None:
+    from eval.detectors import lexicon
+
+    lex = lexicon.Lexicon()
+    before = lex.translate_lemmas("fr", "en", ["réunion", "police"])
+    assert before["réunion"] and before["police"]
+    lexicon.clear_memo({("fr", "réunion")})
+    assert set(lexicon._ANALYSES) == {("fr", "réunion")}
+    assert {k[:2] for k in lexicon._BIL} == {("fr", "es"), ("es", "en")}  # the route through Spanish
+    calls: list[int] = []
+    real = lexicon.run_lt_proc
+    lexicon.run_lt_proc = lambda flag, binary, units: calls.append(len(units)) or real(flag, binary, units)  # type: ignore[func-returns-value]
+    try:
+        assert lex.translate_lemmas("fr", "en", ["réunion"]) == {"réunion": before["réunion"]}
+        assert calls == []  # served from the kept entries
+        assert lex.translate_lemmas("fr", "en", ["police"]) == {"police": before["police"]} and calls
+    finally:
+        lexicon.run_lt_proc = real
+    lexicon.clear_memo()
+    assert not lexicon._ANALYSES and not lexicon._BIL
+
+
 def test_terminology_quotes_the_best_contiguous_run_not_the_whole_clause() -> None:
     from eval.align.words import Word, WordLink
     from eval.detectors.terminology import used_span
