@@ -77,7 +77,7 @@ bench: setup
 	$(PY) benchmarks/bench_bleu_chrf.py
 	$(PY) benchmarks/bench_align.py
 	$(PY) benchmarks/bench_significance.py
-	$(PY) benchmarks/bench_detectors.py 2000 warm
+	$(PY) benchmarks/bench_detectors.py 2000 all
 
 clean:
 	rm -rf results/.tmp .pytest_cache .mypy_cache .ruff_cache
