@@ -787,6 +787,9 @@ def run(cfg: DictConfig, run_dir: Path) -> str:
     import torch
 
     torch.set_num_threads(int(cfg.threads))
+    from eval.embedders.loading import resolve_precision
+
+    resolve_precision(str(cfg.get("detector_precision", "float32")))  # a typo fails now, not after the metrics
     state = RunState(cfg=cfg, run_dir=run_dir)
     cache = Cache(cfg.cache.dir, "mt", bool(cfg.cache.enabled))
     fmt = str(cfg.corpus.format)

@@ -90,6 +90,12 @@ def test_missing_model_directory_names_make_setup(tmp_path: Path) -> None:
     assert_clean_failure(tmp_path / "results", res, r"make setup", code=3)
 
 
+def test_unknown_detector_precision_fails_before_any_work(tmp_path: Path) -> None:
+    res = run_cli(tmp_path / "results", "detector_precision=fp16", *QUICK)
+    assert_clean_failure(tmp_path / "results", res, r"precision must be one of float32, bfloat16, auto, got 'fp16'")
+    assert "skipped" not in res.stderr  # raised before MT and alignment, which log what they skip
+
+
 def test_unknown_embedder_name(tmp_path: Path) -> None:
     res = run_cli(tmp_path / "results", "embedder=nope", *QUICK)
     assert res.code != 0 and "Traceback" not in res.stderr
