@@ -102,6 +102,7 @@ def test_terminology_links_used_word(tmp_path: Path) -> None:
     det = TerminologyDetector(terms=terms, aligner=fake_aligner)
     spans = det.detect([pair(REF, HYP)])
     assert [(s.ref.text, s.hyp.text) for s in spans if s.ref and s.hyp] == [("drones", "aviones")]
+    assert [s.evidence["used_link_similarity"] for s in spans if s.hyp] == [0.8]  # the quoted link's strength
     tbx = load_glossary(ROOT / "data/corpora/dgsn-interpol-mena/glossary.tbx")
     assert {t.source for t in tbx} == {t.source for t in terms}
 

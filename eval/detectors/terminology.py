@@ -165,6 +165,7 @@ class TerminologyDetector(Detector):
                 for hit in hits:
                     used = [lk for lk in links if lk.ref.start < hit.end and hit.start < lk.ref.end]
                     hyp = used_span(p.hyp, used, max_words=max(3, 2 * len(term.source.split())))
+                    quoted = [lk.similarity for lk in used if hyp and hyp.start <= lk.hyp.start < hyp.end]
                     spans.append(
                         Span.on(
                             p,
@@ -178,6 +179,9 @@ class TerminologyDetector(Detector):
                                 "term": term.source,
                                 "approved": list(approved),
                                 "used": hyp.text if hyp else None,
+                                # how strongly the word alignment ties the quoted words to the term
+                                # (Itermax links: below ~0.5 the quote may be a neighbouring word)
+                                "used_link_similarity": round(max(map(float, quoted)), 4) if quoted else None,
                                 "note": term.note,
                             },
                         )
