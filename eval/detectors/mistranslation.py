@@ -108,7 +108,6 @@ class ContextSimilarity:
     def __init__(self, embedder: Any, distractors: tuple[str, ...] = DISTRACTORS) -> None:
         self.embedder = embedder
         self.distractors = distractors
-        self.ident = embedder_key(embedder)
         fast = getattr(embedder, "precision", "float32") != "float32" and hasattr(embedder, "with_precision")
         self.exact: Any = embedder.with_precision("float32") if fast else None
         self.stats: dict[str, int] = {}
@@ -165,6 +164,7 @@ class ContextSimilarity:
         if any(len({(t, a) for t, a, _ in qs}) > 1 for qs, _ in groups):
             raise ValueError("ContextSimilarity.decide: the queries of one link must share template and reference word")
         if self.exact is None:
+            self.stats = {"links": len(groups), "rechecked_float32": 0}
             return [value for value, _ in self._decide(groups, self.embedder, 0.0)]
         screened = self._decide(groups, self.embedder, BF16_COSINE_MARGIN)
         unsure = [i for i, (_, sure) in enumerate(screened) if not sure]
