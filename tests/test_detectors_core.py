@@ -190,6 +190,7 @@ def test_lexicon_batches_and_composes() -> None:
 def test_lexicon_memo_keeps_the_reference_words_and_their_dictionary_routes() -> None:
     from eval.detectors import lexicon
 
+    lexicon.clear_memo()  # only this test's lookups
     lex = lexicon.Lexicon()
     before = lex.translate_lemmas("fr", "en", ["réunion", "police"])
     assert before["réunion"] and before["police"]

@@ -20,10 +20,10 @@ from eval.detectors.evaluate import Injection, inject_substitutions, load_beads
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "multilingual-e5-small"
-SEEDS = (7, 8, 9)  # seeds 1-6 were used to choose backtranslation_threshold; these were not
-# Measured on seeds 7-9: 17 of 60 planted nouns found (0.28; 0.20 with the former threshold 0.28), no span
-# on any other word, none on the clean Apertium version.
-RECALL_FLOOR = 0.25
+SEEDS = (7, 8, 9)  # seeds 1-6 were used to choose backtranslation_threshold and to study misses; these were not
+# Measured on seeds 7-9: 36 of 60 planted nouns found (0.60; 0.28 before a 1:1 bridge gap outranked weak
+# alignment links, 0.20 with the former threshold 0.28), no span on any other word, none on the clean version.
+RECALL_FLOOR = 0.55
 OTHER_SPANS_PER_VERSION = 1.0
 
 pytestmark = [

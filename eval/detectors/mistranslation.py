@@ -440,7 +440,8 @@ class MistranslationDetector(Detector):
                                        lk.similarity, b.text, {"bridge_match": how})
                         )  # fmt: skip
                         continue
-                    if not xs and bl.gap_size == (1, 1):
+                    strong = [lk for lk in xs if lk.similarity >= self.min_alignment_only_similarity]
+                    if bl.gap_size == (1, 1) and not strong:
                         out.append(_Candidate(p, bl.ref, h, "bridge", 0.0, b.text, {"bridge_match": how}))
                         continue
                     if how == "verbatim" or not xs:
