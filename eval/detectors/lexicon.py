@@ -47,6 +47,11 @@ class Analysis:
         return m.group(1) if m else ""
 
 
+def _analysis(reading: str) -> Analysis:
+    """One lt-proc reading (``lemma<n><f><sg>``; a bare lemma has no tags) as an ``Analysis``."""
+    return Analysis(reading[: reading.index("<")] if "<" in reading else reading, "".join(_TAGS.findall(reading)))
+
+
 def _direct_pair(src: str, tgt: str) -> tuple[Path, Path] | None:
     """(automorf of src, autobil src→tgt) of an installed package, or None."""
     entry = _PACKAGES.get(frozenset({src, tgt}))
@@ -157,9 +162,7 @@ def clear_memo(keep: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozens
     while frontier:
         found = {k: v for k, v in _BIL.items() if (k[0], k[2]) in frontier and k not in bil}
         bil.update(found)
-        frontier = {
-            (k[1], o[: o.index("<")] + "".join(_TAGS.findall(o))) for k, v in found.items() for o in v if "<" in o
-        }
+        frontier = {(k[1], a.lemma + a.tags) for k, v in found.items() for a in map(_analysis, v)}
     _ANALYSES.clear()
     _ANALYSES.update(kept)
     _BIL.clear()
@@ -212,11 +215,7 @@ class Lexicon:
             got: dict[str, list[Analysis]] = {}
             for unit in units:
                 surface, *readings = unit.split("/")
-                got[surface.lower()] = [
-                    Analysis(r[: r.index("<")] if "<" in r else r, "".join(_TAGS.findall(r)))
-                    for r in readings
-                    if not r.startswith("*") and "<" in r
-                ]
+                got[surface.lower()] = [_analysis(r) for r in readings if not r.startswith("*") and "<" in r]
             for w in todo:
                 self._analyses[(lang, w)] = got.get(w, [])
         return {w: self._analyses.get((lang, w), []) for w in keys}
@@ -235,7 +234,7 @@ class Lexicon:
         result: dict[Analysis, list[Analysis]] = {}
         for a in analyses:
             outs = self._bil.get((src, tgt, a.lemma + a.tags), [])
-            result[a] = [Analysis(o[: o.index("<")] if "<" in o else o, "".join(_TAGS.findall(o))) for o in outs]
+            result[a] = [_analysis(o) for o in outs]
         return result
 
     def translate_lemmas(self, src: str, tgt: str, words: list[str]) -> dict[str, set[str]]:

@@ -21,7 +21,6 @@ A link is flagged only on positive evidence, which keeps faithful paraphrases qu
 
 from __future__ import annotations
 
-import difflib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from eval.detectors.bridge_links import (
     same_word,
 )
 from eval.detectors.lexicon import Lexicon
-from eval.detectors.names_numbers import fold, may_reach
+from eval.detectors.names_numbers import fold, ratio_reaches
 from eval.detectors.stopwords import is_content
 from eval.detectors.wordlinks import embedder_key
 
@@ -245,8 +244,8 @@ def _close(a: str, b: str, ratio: float = 0.8) -> bool:
     fa, fb = fold(a), fold(b)
     if fa == fb:
         return True
-    # fa ≠ fb, so equal 5-letter slices are a common prefix of ≥ 5; difflib only when its bounds allow.
-    return fa[:5] == fb[:5] or (may_reach(fa, fb, ratio) and difflib.SequenceMatcher(None, fa, fb).ratio() >= ratio)
+    # fa ≠ fb, so equal 5-letter slices are a common prefix of ≥ 5.
+    return fa[:5] == fb[:5] or ratio_reaches(a, b, ratio)
 
 
 def _is_name(text: str, start: int, word: str) -> bool:

@@ -294,8 +294,8 @@ def _ratio(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, fold(a), fold(b)).ratio()
 
 
-def _ratio_reaches(a: str, b: str, threshold: float) -> bool:
-    """``_ratio(a, b) >= threshold``, difflib only when the bounds allow."""
+def ratio_reaches(a: str, b: str, threshold: float) -> bool:
+    """``_ratio(a, b) >= threshold`` (difflib on the folded forms, memoised), difflib only when the bounds allow."""
     return may_reach(fold(a), fold(b), threshold) and _ratio(a, b) >= threshold
 
 
@@ -452,7 +452,7 @@ def _wrong_counterpart(ent: Entity, hyp: str, hyp_lang: str, others: list[Entity
         if len(g.text.split()) != n or not all(w[:1].isupper() for w in g.text.split()):
             continue
         # The resemblance test below, asked first with the difflib-free bounds: most n-grams fail it.
-        if not any(_ratio_reaches(g.text, v, 0.55) or _translit_reaches(g.text, v, 0.75) for v in variants):
+        if not any(ratio_reaches(g.text, v, 0.55) or _translit_reaches(g.text, v, 0.75) for v in variants):
             continue
         if _known_form(g.text) or any(_found(o, g.text, hyp_lang) for o in others if o is not ent):
             continue
