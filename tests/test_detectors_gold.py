@@ -35,11 +35,11 @@ pytestmark = [
 FLOORS = {
     "names_numbers": (0.85, 0.25),
     "omission_addition": (0.40, 0.33),
-    "mistranslation": (0.20, 0.20),
+    "mistranslation": (0.30, 0.20),
     "untranslated": (0.95, 0.95),
-    "all": (0.48, 0.45),
+    "all": (0.52, 0.45),
 }
-EN_MISTRANSLATION_FALSE_ALARMS = 3
+EN_MISTRANSLATION_FALSE_ALARMS = 2
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_early_stopped_distractors_change_no_span(results: dict[str, Any]) -> No
     det = MistranslationDetector(embedder=full.embedder, peers=beads, word_similarity=lambda q: full(q))
     plain = [s.to_dict() for system in sorted(beads) for s in det.detect(beads[system])]
     assert plain == [s.to_dict() for s in results["spans"]["mistranslation"]]
-    assert len(plain) >= 8
+    assert len(plain) >= 6
 
 
 def test_bfloat16_detectors_find_the_same_spans(results: dict[str, Any]) -> None:

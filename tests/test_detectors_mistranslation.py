@@ -52,6 +52,38 @@ def test_finds_congelacion_and_aviones_clears_synonym() -> None:
     assert s.evidence["back_translation"] == ["avion"]
 
 
+@pytest.mark.integration
+@pytest.mark.skipif(
+    shutil.which("lt-proc") is None or not Path("/usr/share/apertium/apertium-spa-ita").is_dir(),
+    reason="Apertium spa-ita not installed",
+)
+def test_substitute_of_another_part_of_speech_is_no_evidence() -> None:
+    """Apertium reads "incontro" only as the verb incontrare (→ "trouver"); substituting a verb for the
+    noun "réunion" would flag a correct translation. A wrong noun in the same slot is still flagged."""
+    ref = "la réunion des chefs de police"
+
+    def link_meeting(r: str, h: str) -> list[L]:
+        return [L(word(r, "réunion"), word(h, x), 0.8) for x in ("incontro", "formaggio") if x in h]
+
+    det = MistranslationDetector(aligner=link_meeting, word_similarity=fake_similarity)
+    right = AlignedPair("it", "fr", "it", (0,), (0,), ref, "l'incontro dei capi della polizia", 0.9)
+    wrong = AlignedPair("it", "fr", "it", (0,), (0,), ref, "il formaggio dei capi della polizia", 0.9)
+    assert det.detect([right]) == [] and det.stats["cross_pos"] == 1
+    (s,) = det.detect([wrong])
+    assert (s.ref and s.ref.text, s.hyp and s.hyp.text) == ("réunion", "formaggio")
+    assert "fromage" in s.evidence["back_translation"]
+
+
+def test_coarse_parts_of_speech_let_participles_stand_for_adjectives() -> None:
+    from eval.detectors.lexicon import Analysis
+    from eval.detectors.mistranslation import _coarse
+
+    assert _coarse(Analysis("organiser", "<vblex><pp><m><sg>")) == {"v", "adj"}
+    assert _coarse(Analysis("trouver", "<vblex><inf>")) == {"v"}
+    assert _coarse(Analysis("Maroc", "<np><loc>")) == {"n"}
+    assert _coarse(Analysis("réunion", "<n><f><sg>")) == {"n"}
+
+
 class _Vectors:
     """A fake embedder: the anchor word's context is e1, others at chosen cosines to it."""
 

@@ -239,6 +239,21 @@ def context_template(text: str, start: int, end: int, window: int = 4) -> str:
     return esc(text[s:start]) + "{}" + esc(text[end:e])
 
 
+def _coarse(a: Any) -> set[str]:
+    """n / v / adj / adv… of one Apertium reading; participles can also stand where adjectives do."""
+    pos = a.pos
+    if pos == "np":
+        return {"n"}
+    if pos.startswith("vb"):
+        return {"v", "adj"} if "<pp>" in a.tags or "<pprs>" in a.tags else {"v"}
+    return {pos} if pos else set()
+
+
+def coarse_pos(lex: Lexicon, lang: str, words: list[str]) -> dict[str, frozenset[str]]:
+    """Coarse parts of speech of each (lower-cased) word over all its readings; unknown words get none."""
+    return {w: frozenset(x for a in rs for x in _coarse(a)) for w, rs in lex.analyse(lang, words).items()}
+
+
 def _close(a: str, b: str, ratio: float = 0.8) -> bool:
     """Same word up to accents/inflection (drone/drones, piratage/piraterie)."""
     fa, fb = fold(a), fold(b)
@@ -265,6 +280,8 @@ class _Words:
     ref_to_hyp: dict[str, set[str]]
     hyp_lemmas: dict[str, set[str]]
     hyp_to_ref: dict[str, set[str]]
+    # Coarse parts of speech of reference-language words and back-translations (empty: unknown).
+    pos: dict[str, frozenset[str]] = field(default_factory=dict)
     _keys: dict[str, set[str]] = field(default_factory=dict)
     _same: dict[tuple[str, str], bool] = field(default_factory=dict)
 
@@ -274,6 +291,11 @@ class _Words:
         if got is None:
             got = self._keys[word] = {fold(x) for x in self.ref_lemmas.get(word, {word})}
         return got
+
+    def fits(self, substitute: str, ref_word: str) -> bool:
+        """Can ``substitute`` fill the reference word's slot? Unknown words are given the benefit of the doubt."""
+        a, b = self.pos.get(substitute.lower()), self.pos.get(ref_word.lower())
+        return not a or not b or bool(a & b)
 
     def same(self, a: str, b: str) -> bool:
         """``same_word`` with this system's lemma keys, memoised (the judge compares a link's word with
@@ -345,16 +367,21 @@ class MistranslationDetector(Detector):
         if lex is None:
             return _Words({}, {}, {}, {})
         same = ref_lang == hyp_lang
-        ref_lemmas = lex.lemmas(ref_lang, ref_side) if lex.has_analyser(ref_lang) else {}
+        analysed = lex.has_analyser(ref_lang)
+        ref_lemmas = lex.lemmas(ref_lang, ref_side) if analysed else {}
         if same:
             hyp_lemmas = ref_lemmas if not hyp_words else {**ref_lemmas, **lex.lemmas(ref_lang, hyp_words)}
-            hyp_lemmas = hyp_lemmas if lex.has_analyser(ref_lang) else {}
-            return _Words(ref_lemmas, {}, hyp_lemmas, hyp_lemmas)
+            hyp_lemmas = hyp_lemmas if analysed else {}
+            pos = coarse_pos(lex, ref_lang, [*ref_side, *hyp_words]) if analysed else {}
+            return _Words(ref_lemmas, {}, hyp_lemmas, hyp_lemmas, pos)
+        hyp_to_ref = lex.translate_lemmas(hyp_lang, ref_lang, hyp_words) if lex.available(hyp_lang, ref_lang) else {}
+        back = sorted({x for xs in hyp_to_ref.values() for x in xs})
         return _Words(
             ref_lemmas,
             lex.translate_lemmas(ref_lang, hyp_lang, ref_side) if lex.available(ref_lang, hyp_lang) else {},
             lex.lemmas(hyp_lang, hyp_words) if lex.has_analyser(hyp_lang) else {},
-            lex.translate_lemmas(hyp_lang, ref_lang, hyp_words) if lex.available(hyp_lang, ref_lang) else {},
+            hyp_to_ref,
+            coarse_pos(lex, ref_lang, [*ref_side, *back]) if analysed else {},
         )
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
@@ -494,6 +521,15 @@ class MistranslationDetector(Detector):
         # The bridge word first: it is the version's own back-translation, the likeliest to clear the link.
         first = [c.bridge_word] if c.bridge_word and not verbatim else []
         subs = first + sorted(back - {"", *first})
+        # A substitute of another part of speech (the verb "trouver" for the noun "réunion", from the
+        # analyser's only reading of "incontro") lowers the context similarity whatever it means:
+        # such a test proves nothing, so those substitutes are dropped, and a link left with none
+        # is not judged.
+        fitting = [x for x in subs if w.fits(x, c.ref.text)]
+        if subs and not fitting:
+            self.stats["cross_pos"] = self.stats.get("cross_pos", 0) + 1
+            return False
+        subs = fitting
         c.evidence.update(
             {
                 "route": c.route,
