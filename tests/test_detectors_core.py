@@ -97,6 +97,25 @@ def test_omission_addition_beads_and_runs() -> None:
     assert cats[2] == ("accuracy/omission", "financement par les crypto-monnaies")
 
 
+def test_addition_runs_inside_an_aligned_bead() -> None:
+    """Version content words that nothing links (or only weakly) are an addition; strong links are not."""
+    hyp = HYP + " y la música tradicional del festival"
+
+    def aligner(ref: str, h: str) -> list[L]:
+        return [*fake_aligner(ref, h), L(word(ref, "drones"), word(h, "música"), 0.3)]  # a forced, weak link
+
+    (span,) = OmissionAdditionDetector(aligner=aligner, min_run=2).detect([pair(REF, hyp)])
+    assert (span.category, span.hyp and span.hyp.text, span.ref) == (
+        "accuracy/addition",
+        "música tradicional del festival",
+        None,
+    )
+    assert span.evidence["words"] == ["música", "tradicional", "festival"]
+    strong = OmissionAdditionDetector(aligner=aligner, min_run=2, addition_min_link_similarity=0.2)
+    assert [s.hyp.text for s in strong.detect([pair(REF, hyp)]) if s.hyp] == ["tradicional del festival"]
+    assert OmissionAdditionDetector(aligner=aligner, min_run=2, additions=False).detect([pair(REF, hyp)]) == []
+
+
 def test_terminology_links_used_word(tmp_path: Path) -> None:
     terms = load_glossary(ROOT / "data/corpora/dgsn-interpol-mena/glossary.csv")
     det = TerminologyDetector(terms=terms, aligner=fake_aligner)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from eval.detectors.evaluate import Injection, inject_substitutions, load_beads
+from eval.detectors.evaluate import Injection, inject_clauses, inject_substitutions, load_beads
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,19 +46,43 @@ def test_injection_offsets_point_at_the_replacements() -> None:
         assert inj.replacement.lower() != inj.original.lower()
 
 
+@dataclass
+class ApertiumSpanish:
+    """Apertium's fr→es of the reference beads: a fresh version to plant errors into, bridged back like a run."""
+
+    refs: list[str]
+    clean: list[str]
+    engine: Any
+
+    @classmethod
+    def build(cls) -> ApertiumSpanish:
+        from eval.translators.apertium import ApertiumTranslator
+
+        beads = load_beads(ROOT / "tests" / "data" / "dgsn_aligned_beads.jsonl")
+        refs = list(dict.fromkeys(p.ref for ps in beads.values() for p in ps if p.ref.strip()))
+        engine = ApertiumTranslator()
+        return cls(refs, engine.translate(refs, "fr", "es").lines, engine)
+
+    def pairs(self, name: str, hyps: list[str]) -> list[Any]:
+        """One bead per reference sentence, with the version's es→fr bridge."""
+        from eval.detectors.base import AlignedPair
+
+        bridge = self.engine.translate(hyps, "es", "fr").lines
+        return [
+            AlignedPair(name, "fr", "es", (i,), (i,), r, h, 1.0, bridge=b)
+            for i, (r, h, b) in enumerate(zip(self.refs, hyps, bridge, strict=True))
+        ]
+
+
 @pytest.fixture(scope="module")
 def planted_run() -> dict[str, Any]:
-    from eval.detectors.base import AlignedPair
     from eval.detectors.bridge_links import cached_words
     from eval.detectors.lexicon import Lexicon
     from eval.detectors.mistranslation import MistranslationDetector
     from eval.embedders.e5 import E5Embedder
-    from eval.translators.apertium import ApertiumTranslator
 
-    beads = load_beads(ROOT / "tests" / "data" / "dgsn_aligned_beads.jsonl")
-    refs = list(dict.fromkeys(p.ref for ps in beads.values() for p in ps if p.ref.strip()))
-    engine = ApertiumTranslator()
-    clean = engine.translate(refs, "fr", "es").lines
+    version = ApertiumSpanish.build()
+    refs, clean = version.refs, version.clean
     words = [list(cached_words(h)) for h in clean]
     readings = Lexicon().analyse("es", [w.text for ws in words for w in ws])
     nouns = {w for w, rs in readings.items() if any(r.pos == "n" for r in rs) and len(w) >= 4 and w.isalpha()}
@@ -66,12 +91,7 @@ def planted_run() -> dict[str, Any]:
     emb = E5Embedder(model_dir=str(MODEL), layer=6)
 
     def spans_for(name: str, hyps: list[str]) -> list[Any]:
-        bridge = engine.translate(hyps, "es", "fr").lines
-        pairs = [
-            AlignedPair(name, "fr", "es", (i,), (i,), r, h, 1.0, bridge=b)
-            for i, (r, h, b) in enumerate(zip(refs, hyps, bridge, strict=True))
-        ]
-        return MistranslationDetector(embedder=emb).detect(pairs)
+        return MistranslationDetector(embedder=emb).detect(version.pairs(name, hyps))
 
     runs: list[tuple[list[Injection], list[Any]]] = []
     for seed in SEEDS:
@@ -105,3 +125,67 @@ def test_planted_wrong_nouns_are_found(planted_run: dict[str, Any]) -> None:
 def test_few_spans_away_from_the_planted_words(planted_run: dict[str, Any]) -> None:
     assert planted_run["other"] / len(SEEDS) <= OTHER_SPANS_PER_VERSION
     assert len(planted_run["baseline"]) <= OTHER_SPANS_PER_VERSION
+
+
+# Off-topic Spanish clauses, written for this test (none is about policing or Interpol).
+CLAUSES = [
+    "que fue recibida con entusiasmo por la prensa local",
+    "mientras miles de aficionados celebraban la victoria del equipo",
+    "según un estudio publicado la semana pasada por una universidad británica",
+    "a pesar de las fuertes lluvias que afectaron a la capital",
+    "en un ambiente marcado por la música tradicional y la gastronomía",
+    "tras varios años de negociaciones comerciales con empresas europeas",
+    "lo que provocó un aumento notable del precio del petróleo",
+    "cuyo nuevo museo abrirá sus puertas el próximo verano",
+    "como demuestran las cifras récord de turismo registradas este año",
+    "en presencia de numerosos artistas y escritores invitados",
+    "aunque el calendario escolar no fue modificado",
+    "gracias a una donación privada de una fundación cultural",
+]
+ADDITION_SEEDS = (7, 8, 9)  # seeds 1-6 were used to choose addition_min_link_similarity; these were not
+# Measured on seeds 7-9: 28 of 30 (0.93), none elsewhere; seeds 1-6 gave 49 of 60 (0 with no link threshold, 56 at 0.55,
+# which flags paraphrases in the annotated versions).
+ADDITION_RECALL_FLOOR = 0.85
+
+
+def test_injected_clauses_land_where_recorded() -> None:
+    out, planted = inject_clauses(["a, b, c.", "sin comas."], ["X Y"], seed=3)
+    for inj in planted:
+        assert out[inj.bead][inj.start : inj.start + len(inj.replacement)] == inj.replacement
+    assert out[1] == "sin comas, X Y."
+
+
+@pytest.fixture(scope="module")
+def planted_additions() -> dict[str, Any]:
+    from eval.detectors.omission_addition import OmissionAdditionDetector
+    from eval.embedders.e5 import E5Embedder
+
+    version = ApertiumSpanish.build()
+    det = OmissionAdditionDetector(embedder=E5Embedder(model_dir=str(MODEL), layer=6), min_run=3)
+
+    def additions(name: str, hyps: list[str]) -> list[Any]:
+        return [s for s in det.detect(version.pairs(name, hyps)) if s.category == "accuracy/addition"]
+
+    def hits(s: Any, inj: Injection) -> bool:
+        end = inj.start + len(inj.replacement)
+        return bool(s.hyp) and s.hyp_segment_ids == [inj.bead] and s.hyp.start < end and inj.start < s.hyp.end
+
+    found = total = other = 0
+    for seed in ADDITION_SEEDS:
+        hyps, planted = inject_clauses(version.clean, CLAUSES, seed)
+        spans = additions(f"added-{seed}", hyps)
+        total += len(planted)
+        found += sum(any(hits(s, inj) for s in spans) for inj in planted)
+        other += sum(not any(hits(s, inj) for inj in planted) for s in spans)
+    baseline = additions("clean", version.clean)
+    print(
+        f"\nplanted {total} clauses in {len(ADDITION_SEEDS)} versions: found {found} (recall {found / total:.2f}); "
+        f"additions elsewhere {other}; clean Apertium version: {len(baseline)} additions"
+    )
+    return {"found": found, "total": total, "other": other, "baseline": baseline}
+
+
+def test_planted_clauses_are_found_as_additions(planted_additions: dict[str, Any]) -> None:
+    assert planted_additions["total"] >= 30
+    assert planted_additions["found"] / planted_additions["total"] >= ADDITION_RECALL_FLOOR
+    assert planted_additions["other"] == 0 and planted_additions["baseline"] == []

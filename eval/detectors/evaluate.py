@@ -241,3 +241,22 @@ def inject_substitutions(
         shift = sum(len(o.replacement) - len(o.original) for o in planted if o.bead == inj.bead and o.start < inj.start)
         fixed.append(Injection(inj.bead, inj.start + shift, inj.original, inj.replacement))
     return out, sorted(fixed, key=lambda x: (x.bead, x.start))
+
+
+def inject_clauses(texts: list[str], clauses: list[str], seed: int) -> tuple[list[str], list[Injection]]:
+    """Insert one clause from ``clauses`` into each text, after a random comma (else before the end).
+
+    Why: the annotation has few additions inside aligned sentences, the kind MT hallucinates. A known
+    clause planted into a fresh version measures the addition check's recall on text nobody tuned for.
+    Each Injection has an empty ``original`` and the clause as ``replacement``, at its offset in the output.
+    """
+    rng = random.Random(seed)
+    out: list[str] = []
+    planted: list[Injection] = []
+    for i, text in enumerate(texts):
+        commas = [k for k, ch in enumerate(text) if ch == ","] or [len(text.rstrip(" .!?"))]
+        at = rng.choice(commas)
+        clause = rng.choice(clauses)
+        out.append(f"{text[:at]}, {clause}{text[at:]}")
+        planted.append(Injection(i, at + 2, "", clause))
+    return out, planted

@@ -3,6 +3,9 @@
 Why: sentence alignment already knows which reference sentences have no counterpart; inside an
 aligned bead, a run of reference content words that the word aligner links to nothing (or only
 weakly) is material the version dropped ("la Mauritanie", "le financement par les crypto-monnaies").
+The mirror, a run of version content words with no counterpart, is material it added: what MT
+hallucinates inside a sentence, and what a sentence aligner hides when it pairs an omitted
+sentence with an added one.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ def _severity(n_content: int) -> Severity:
 
 @dataclass
 class OmissionAdditionDetector(Detector):
-    """Whole-sentence omissions/additions from the beads, and dropped runs inside aligned beads.
+    """Whole-sentence omissions/additions from the beads, and dropped or added runs inside aligned beads.
 
     ``aligner(ref, hyp) -> [WordLink]`` is injected (tests pass fakes); None disables the
     within-bead check. ``min_run`` content words make a run; links below ``min_similarity`` count
@@ -51,6 +54,9 @@ class OmissionAdditionDetector(Detector):
     max_presence: float = 0.5
     max_token_similarity: float = 0.60
     layer: int | None = None
+    # Also runs of version content words with no counterpart nearby (accuracy/addition).
+    additions: bool = True
+    addition_min_link_similarity: float = 0.5
     # Version text → (its token states, its word vectors), for one ``detect`` call (see _text_vectors).
     _vectors: dict[str, tuple[TokenStates, np.ndarray]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -120,35 +126,43 @@ class OmissionAdditionDetector(Detector):
 
     def _runs(self, p: AlignedPair, aligner: Callable[[str, str], list[Any]], near: list[AlignedPair]) -> list[Span]:
         links = [lk for lk in aligner(p.ref, p.hyp) if lk.similarity >= self.min_similarity]
-        linked = {(lk.ref.start, lk.ref.end) for lk in links}
+        spans = self._side_runs(p, "ref", {(lk.ref.start, lk.ref.end) for lk in links}, near)
+        if self.additions:
+            strong = [lk for lk in links if lk.similarity >= self.addition_min_link_similarity]
+            spans += self._side_runs(p, "hyp", {(lk.hyp.start, lk.hyp.end) for lk in strong}, near)
+        return spans
+
+    def _side_runs(
+        self, p: AlignedPair, side: str, linked: set[tuple[int, int]], near: list[AlignedPair]
+    ) -> list[Span]:
+        """Runs of ``side``'s content words that no link reaches and that are absent nearby: reference
+        runs are omissions, version runs additions."""
+        text, lang = (p.ref, p.ref_lang) if side == "ref" else (p.hyp, p.hyp_lang)
         spans: list[Span] = []
         run: list[tuple[str, int, int]] = []
 
         def close() -> None:
-            content = [t for t in run if is_content(t[0], p.ref_lang)]
-            absent, presence = self._absent(p, content, near) if len(content) >= self.min_run else (False, 0.0)
+            content = [t for t in run if is_content(t[0], lang)]
+            absent, presence = False, 0.0
+            if len(content) >= self.min_run:
+                absent, presence = self._absent(p, content, near) if side == "ref" else self._added(p, content, near)
             if absent:
                 s, e = content[0][1], content[-1][2]
-                spans.append(
-                    self._span(
-                        p,
-                        None,
-                        TextSpan(p.ref[s:e], s, e),
-                        "accuracy/omission",
-                        _severity(len(content)),
-                        min(0.9, 0.4 + 0.1 * len(content)),
-                        {
-                            "reason": "reference words with no aligned counterpart",
-                            "words": [t[0] for t in content],
-                            "token_similarity": round(presence, 4),
-                        },
-                    )
-                )
+                where = TextSpan(text[s:e], s, e)
+                ev = {
+                    "reason": f"{'reference' if side == 'ref' else 'version'} words with no aligned counterpart",
+                    "words": [t[0] for t in content],
+                    "token_similarity": round(presence, 4),
+                }
+                cat = "accuracy/omission" if side == "ref" else "accuracy/addition"
+                sev, conf = _severity(len(content)), min(0.9, 0.4 + 0.1 * len(content))
+                hyp, ref = (None, where) if side == "ref" else (where, None)
+                spans.append(self._span(p, hyp, ref, cat, sev, conf, ev))
             run.clear()
 
-        for tok in tokens(p.ref):
+        for tok in tokens(text):
             word, s, e = tok
-            if not is_content(word, p.ref_lang):
+            if not is_content(word, lang):
                 if run:
                     run.append(tok)
                 continue
@@ -194,4 +208,28 @@ class OmissionAdditionDetector(Detector):
         if hyp_vecs is None:
             return True, 0.0
         sim = float((ref_vecs @ hyp_vecs.T).max(axis=1).mean())
+        return sim < self.max_token_similarity, sim
+
+    def _added(
+        self, p: AlignedPair, content: list[tuple[str, int, int]], near: list[AlignedPair]
+    ) -> tuple[bool, float]:
+        """True when the version run's words are absent from the nearby reference text: by string for
+        the same language, else by e5 token similarity (the mirror of ``_absent``)."""
+        refs = [q.ref for q in near if q.ref.strip()]
+        if p.ref_lang == p.hyp_lang:
+            keys = {fold(t[0])[:5] for r in refs for t in tokens(r) if len(t[0]) > 3}
+            present = sum(fold(w)[:5] in keys for w, _, _ in content) / len(content)
+            if present >= self.max_presence:
+                return False, present
+        if self.embedder is None:
+            return True, 0.0
+        from eval.detectors.wordlinks import token_states, word_vectors
+
+        states = token_states(self.embedder, [p.hyp, *refs], self.layer)
+        hyp_vecs = word_vectors(states[p.hyp], [(s, e) for _, s, e in content])
+        ref_rows = [self._text_vectors(r, states[r]) for r in refs]
+        if not any(len(r) for r in ref_rows):
+            return True, 0.0
+        ref_vecs = np.vstack([r for r in ref_rows if len(r)])
+        sim = float((hyp_vecs @ ref_vecs.T).max(axis=1).mean())
         return sim < self.max_token_similarity, sim
