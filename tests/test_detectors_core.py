@@ -126,6 +126,29 @@ def test_terminology_links_used_word(tmp_path: Path) -> None:
     assert {t.source for t in tbx} == {t.source for t in terms}
 
 
+def test_terminology_quotes_only_words_the_alignment_places_at_the_term() -> None:
+    from eval.detectors.terminology import Term
+
+    ref = "les drones et les crypto-monnaies"
+    hyp = "los criptomonedas y los aviones"
+    det = TerminologyDetector(terms=[Term("drones", {"es": ("drones",)})], aligner=None)
+
+    def links(stray: float) -> list[L]:
+        return [
+            L(word(ref, "drones"), word(hyp, "criptomonedas"), stray),  # a forced link of an omitted term
+            L(word(ref, "crypto-monnaies"), word(hyp, "criptomonedas"), 0.85),
+            L(word(ref, "drones"), word(hyp, "aviones"), 0.6),
+            L(word(ref, "et"), word(hyp, "aviones"), 0.9),  # a function word does not compete
+        ]
+
+    det.aligner = lambda r, h: links(0.5)
+    (span,) = det.detect([pair(ref, hyp)])
+    assert span.hyp and span.hyp.text == "aviones"
+    det.aligner = lambda r, h: [lk for lk in links(0.5) if lk.hyp.text != "aviones"]
+    (span,) = det.detect([pair(ref, hyp)])
+    assert span.hyp is None and span.severity == "minor"  # not "criptomonedas": it renders crypto-monnaies
+
+
 def test_bad_glossary_names_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "g.csv"
     bad.write_text("term_fr,es,en,it,ar,note\ndrones,drones,drones,droni,x,,extra\n", encoding="utf-8")

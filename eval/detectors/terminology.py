@@ -16,6 +16,7 @@ from typing import Any
 
 from eval.detectors.base import AlignedPair, Detector, Span, TextSpan
 from eval.detectors.names_numbers import fold
+from eval.detectors.stopwords import is_content
 from eval.errors import GlossaryError
 
 LANGS = ("es", "en", "it", "ar")
@@ -129,6 +130,28 @@ def used_span(hyp: str, links: list[Any], max_words: int = 6) -> TextSpan | None
     return TextSpan(hyp[start:end], start, end)
 
 
+def placed_at(hit: TextSpan, used: list[Any], links: list[Any], ref_lang: str) -> list[Any]:
+    """The links of ``used`` whose version word the alignment places at the term: its strongest link
+    to a reference content word falls inside ``hit``.
+
+    Why: Itermax links every word somewhere, so a term the version left out still gets links, to
+    words that render something else ("cryptocurrencies" for "Sûreté nationale", when its strongest
+    link is "crypto-monnaies"). Quoting such a word as "the word used" misleads the reviewer. Function
+    words do not compete: Arabic proclitics ("و", and) tie a content word to "et".
+    """
+    best: dict[tuple[int, int], Any] = {}
+    for lk in links:
+        key = (lk.hyp.start, lk.hyp.end)
+        if is_content(lk.ref.text, ref_lang) and (key not in best or lk.similarity > best[key].similarity):
+            best[key] = lk
+    kept = []
+    for lk in used:
+        top = best.get((lk.hyp.start, lk.hyp.end))
+        if top is None or (hit.start <= top.ref.start < hit.end) or top.similarity <= lk.similarity:
+            kept.append(lk)
+    return kept
+
+
 @dataclass
 class TerminologyDetector(Detector):
     """Checks each glossary term found in the reference against the aligned version."""
@@ -163,7 +186,8 @@ class TerminologyDetector(Detector):
                 if links is None:
                     links = self.aligner(p.ref, p.hyp) if self.aligner else []
                 for hit in hits:
-                    used = [lk for lk in links if lk.ref.start < hit.end and hit.start < lk.ref.end]
+                    linked = [lk for lk in links if lk.ref.start < hit.end and hit.start < lk.ref.end]
+                    used = placed_at(hit, linked, links, p.ref_lang)
                     hyp = used_span(p.hyp, used, max_words=max(3, 2 * len(term.source.split())))
                     quoted = [lk.similarity for lk in used if hyp and hyp.start <= lk.hyp.start < hyp.end]
                     spans.append(
