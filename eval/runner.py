@@ -782,6 +782,17 @@ def build_detectors(
     return detectors
 
 
+def check_glossary(cfg: DictConfig) -> None:
+    """Parse the terminology detector's glossary before any work: a bad line fails in a second, not
+    after minutes of MT and metrics. Raises GlossaryError (file:line)."""
+    node = (cfg.get("detector") or {}).get("terminology")
+    path = (node.get("glossary") if node is not None else None) or cfg.corpus.get("glossary")
+    if node is not None and path:
+        from eval.detectors.terminology import load_glossary
+
+        load_glossary(str(path))
+
+
 def run(cfg: DictConfig, run_dir: Path) -> str:
     """Run the whole job into ``run_dir`` (a temporary folder the CLI renames when this returns)."""
     import torch
@@ -790,6 +801,7 @@ def run(cfg: DictConfig, run_dir: Path) -> str:
     from eval.embedders.loading import resolve_precision
 
     resolve_precision(str(cfg.get("detector_precision", "float32")))  # a typo fails now, not after the metrics
+    check_glossary(cfg)
     state = RunState(cfg=cfg, run_dir=run_dir)
     cache = Cache(cfg.cache.dir, "mt", bool(cfg.cache.enabled))
     fmt = str(cfg.corpus.format)

@@ -93,7 +93,15 @@ def test_missing_model_directory_names_make_setup(tmp_path: Path) -> None:
 def test_unknown_detector_precision_fails_before_any_work(tmp_path: Path) -> None:
     res = run_cli(tmp_path / "results", "detector_precision=fp16", *QUICK)
     assert_clean_failure(tmp_path / "results", res, r"precision must be one of float32, bfloat16, auto, got 'fp16'")
-    assert "skipped" not in res.stderr  # raised before MT and alignment, which log what they skip
+    assert "skipped" not in res.stdout + res.stderr  # raised before MT and alignment, which log what they skip
+
+
+def test_bad_glossary_line_fails_before_any_work(tmp_path: Path) -> None:
+    corpus = corpus_copy(tmp_path)
+    (corpus / "glossary.csv").write_text("term_fr,es,en,it,ar,note\ndrones,drones,drones,droni,x,,extra\n", "utf-8")
+    res = run_cli(tmp_path / "results", f"corpus.dir={corpus}", "experiment=quick", "detector=[terminology]")
+    assert_clean_failure(tmp_path / "results", res, r"glossary\.csv:2: wrong number of fields")
+    assert "skipped" not in res.stdout + res.stderr  # raised before MT and alignment, which log what they skip
 
 
 def test_unknown_embedder_name(tmp_path: Path) -> None:
