@@ -36,7 +36,7 @@ from eval.detectors.bridge_links import (
     hyp_to_bridge,
     same_word,
 )
-from eval.detectors.lexicon import Lexicon
+from eval.detectors.lexicon import Analysis, Lexicon
 from eval.detectors.names_numbers import fold, ratio_reaches
 from eval.detectors.stopwords import is_content
 from eval.detectors.wordlinks import embedder_key
@@ -239,7 +239,7 @@ def context_template(text: str, start: int, end: int, window: int = 4) -> str:
     return esc(text[s:start]) + "{}" + esc(text[end:e])
 
 
-def _coarse(a: Any) -> set[str]:
+def _coarse(a: Analysis) -> set[str]:
     """n / v / adj / adv… of one Apertium reading; participles can also stand where adjectives do."""
     pos = a.pos
     if pos == "np":
