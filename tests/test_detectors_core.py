@@ -111,7 +111,7 @@ def test_addition_runs_inside_an_aligned_bead() -> None:
         None,
     )
     assert span.evidence["words"] == ["música", "tradicional", "festival"]
-    strong = OmissionAdditionDetector(aligner=aligner, min_run=2, addition_min_link_similarity=0.2)
+    strong = OmissionAdditionDetector(aligner=aligner, min_run=2, min_similarity=0.2)
     assert [s.hyp.text for s in strong.detect([pair(REF, hyp)]) if s.hyp] == ["tradicional del festival"]
     assert OmissionAdditionDetector(aligner=aligner, min_run=2, additions=False).detect([pair(REF, hyp)]) == []
 

@@ -260,3 +260,30 @@ def inject_clauses(texts: list[str], clauses: list[str], seed: int) -> tuple[lis
         out.append(f"{text[:at]}, {clause}{text[at:]}")
         planted.append(Injection(i, at + 2, "", clause))
     return out, planted
+
+
+def inject_deletions(
+    texts: list[str], seed: int, min_words: int = 6, max_words: int = 10
+) -> tuple[list[str], list[Injection]]:
+    """Delete a run of ``min_words``–``max_words`` words from each text, starting at a random word.
+
+    Why: the omission check is tuned on the annotation; known deletions from a fresh version measure
+    its recall on text nobody tuned for. Each Injection has the deleted text as ``original``, an empty
+    ``replacement``, and ``start`` where it was in the input text.
+    """
+    from eval.detectors.bridge_links import cached_words
+
+    rng = random.Random(seed)
+    out: list[str] = []
+    planted: list[Injection] = []
+    for i, text in enumerate(texts):
+        words = list(cached_words(text))
+        if len(words) <= max_words:
+            out.append(text)
+            continue
+        k = rng.randrange(len(words) - max_words)
+        n = rng.randint(min_words, max_words)
+        s, e = words[k].start, words[k + n - 1].end
+        out.append(text[:s] + text[e:].lstrip())
+        planted.append(Injection(i, s, text[s:e], ""))
+    return out, planted
