@@ -84,6 +84,8 @@ class RunState:
     stats: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     uncovered: list[tuple[str, str, str]] = field(default_factory=list)  # (system, lang, reason) of MT not produced
     xcomet_spans: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)  # per system, per bead
+    # system → detector → its counters (links judged, cleared, re-checked…): how a finding count came about
+    detector_stats: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     line_aligned: bool = False
 
     def skip(self, stage: str, system: str, lang: str, reason: str) -> None:
@@ -564,6 +566,8 @@ def run_detectors(state: RunState, detectors: dict[str, Any]) -> None:
                         )
                     detector.error_spans = state.xcomet_spans[system.name]
                 found.extend(detector.detect(state.pairs[system.name]))
+                if getattr(detector, "stats", None):
+                    state.detector_stats.setdefault(system.name, {})[name] = dict(detector.stats)
             except DetectorSkipped as exc:
                 state.skip(f"detector:{name}", system.name, system.lang, str(exc))
         state.spans.extend(merge_spans(found))
@@ -711,6 +715,7 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
         "signatures": state.signatures,
         "models": state.models,
         "skipped": state.skipped,
+        "detector_stats": state.detector_stats,
         "systems": [
             {
                 "name": s.name,

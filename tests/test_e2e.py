@@ -130,6 +130,9 @@ def test_manifest_provenance(run_dir: Path) -> None:
     assert manifest["apertium"]["apertium-fr-es"]
     assert manifest["packages"]["sacrebleu"] == "2.6.0"
     assert "bleu" in manifest["signatures"]
+    es = manifest["detector_stats"]["es"]["mistranslation"]  # how the findings came about, per system
+    assert es["flagged"] >= 2 and es["to_embed"] >= es["flagged"] and es["links"] >= es["to_embed"]
+    assert es["context_links"] == es["to_embed"]
 
 
 def test_signature_finding_in_spans(run_dir: Path) -> None:

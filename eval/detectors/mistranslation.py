@@ -385,6 +385,7 @@ class MistranslationDetector(Detector):
         )
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
+        self.stats = {}  # counters of this call only
         if self.aligner is None and (self.embedder is None or not hasattr(self.embedder, "token_states")):
             lang = pairs[0].hyp_lang if pairs else "?"
             raise DetectorSkipped(f"mistranslation for lang {lang}: needs an embedder with token states")
@@ -407,6 +408,9 @@ class MistranslationDetector(Detector):
             if best is not None
         ]
         self.stats["flagged"] = len(spans)
+        # the context test's own counters (links screened, re-checked in float32), when it ran for this call
+        context = getattr(self.word_similarity, "stats", {}) if judged else {}
+        self.stats.update({f"context_{k}": v for k, v in context.items()})
         return spans
 
     def _below_threshold(self, judged: list[_Candidate]) -> list[float | None]:
