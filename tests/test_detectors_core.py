@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -100,11 +100,12 @@ def test_omission_addition_beads_and_runs() -> None:
 def test_addition_runs_inside_an_aligned_bead() -> None:
     """Version content words that nothing links (or only weakly) are an addition; strong links are not."""
     hyp = HYP + " y la música tradicional del festival"
+    bridged = replace(pair(REF, hyp), bridge="les risques des attaques terroristes avec des avions et la musique")
 
     def aligner(ref: str, h: str) -> list[L]:
         return [*fake_aligner(ref, h), L(word(ref, "drones"), word(h, "música"), 0.3)]  # a forced, weak link
 
-    (span,) = OmissionAdditionDetector(aligner=aligner, min_run=2).detect([pair(REF, hyp)])
+    (span,) = OmissionAdditionDetector(aligner=aligner, min_run=2).detect([bridged])
     assert (span.category, span.hyp and span.hyp.text, span.ref) == (
         "accuracy/addition",
         "música tradicional del festival",
@@ -112,7 +113,10 @@ def test_addition_runs_inside_an_aligned_bead() -> None:
     )
     assert span.evidence["words"] == ["música", "tradicional", "festival"]
     strong = OmissionAdditionDetector(aligner=aligner, min_run=2, min_similarity=0.2)
-    assert [s.hyp.text for s in strong.detect([pair(REF, hyp)]) if s.hyp] == ["tradicional del festival"]
+    assert [s.hyp.text for s in strong.detect([bridged]) if s.hyp] == ["tradicional del festival"]
+    # Without a bridge (no dictionary pair), every link counts: e5 alone would judge absence.
+    default = OmissionAdditionDetector(aligner=aligner, min_run=2)
+    assert [s.hyp.text for s in default.detect([pair(REF, hyp)]) if s.hyp] == ["tradicional del festival"]
     assert OmissionAdditionDetector(aligner=aligner, min_run=2, additions=False).detect([pair(REF, hyp)]) == []
 
 

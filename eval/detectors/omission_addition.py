@@ -50,6 +50,9 @@ class OmissionAdditionDetector(Detector):
     # dropped and inserted words too (an inserted clause's words: median 0.59; in a faithful version,
     # under 1 % of links are below 0.5).
     min_similarity: float = 0.5
+    # The same without a bridge (no dictionary pair, e.g. Arabic): absence then rests on e5 token similarity
+    # alone, so every link counts (0.5 there added 4 omissions to the Arabic version, none annotated).
+    min_similarity_without_bridge: float = 0.0
     min_bead_similarity: float = 0.0
     # Semantic absence: a run is reported only if its words are not found, by bridge/string or by
     # e5 token similarity (mean over the run of the best match), in this bead or a neighbour.
@@ -127,7 +130,9 @@ class OmissionAdditionDetector(Detector):
         return spans
 
     def _runs(self, p: AlignedPair, aligner: Callable[[str, str], list[Any]], near: list[AlignedPair]) -> list[Span]:
-        links = [lk for lk in aligner(p.ref, p.hyp) if lk.similarity >= self.min_similarity]
+        bridged = bool(p.bridge) or p.ref_lang == p.hyp_lang
+        floor = self.min_similarity if bridged else self.min_similarity_without_bridge
+        links = [lk for lk in aligner(p.ref, p.hyp) if lk.similarity >= floor]
         spans = self._side_runs(p, "ref", {(lk.ref.start, lk.ref.end) for lk in links}, near)
         if self.additions:
             spans += self._side_runs(p, "hyp", {(lk.hyp.start, lk.hyp.end) for lk in links}, near)
