@@ -84,6 +84,26 @@ def test_coarse_parts_of_speech_let_participles_stand_for_adjectives() -> None:
     assert _coarse(Analysis("réunion", "<n><f><sg>")) == {"n"}
 
 
+def test_links_without_a_back_translation_are_not_judged_by_default() -> None:
+    """No dictionary and no bridge (Arabic): nothing to substitute but the version word itself, a test that never
+    fired on the corpus; by default those links are counted as ``no_evidence`` and cost no encoder pass."""
+    bad = AlignedPair("xx", "fr", "es", (0,), (0,), REF, HYP, 0.9)
+    asked: list[tuple[str, str, str]] = []
+
+    def similarity(items: list[tuple[str, str, str]]) -> list[float]:
+        asked.extend(items)
+        return fake_similarity(items)
+
+    det = MistranslationDetector(aligner=aligner, word_similarity=similarity, use_lexicon=False, use_bridge=False)
+    assert det.detect([bad]) == [] and asked == []
+    skipped = det.stats["no_evidence"]
+    assert skipped >= 2  # enrôlement/congelación and drones/aviones at least
+    det.embedding_only_threshold = 0.1  # opt in: the version word itself in the reference context
+    found = {(s.ref.text, s.hyp.text) for s in det.detect([bad]) if s.ref and s.hyp}
+    assert {("enrôlement", "congelación"), ("drones", "aviones")} <= found
+    assert len(asked) == skipped and all(b in HYP for _, _, b in asked)  # one query per link: the version word
+
+
 class _Vectors:
     """A fake embedder: the anchor word's context is e1, others at chosen cosines to it."""
 
