@@ -151,7 +151,7 @@ class OmissionAdditionDetector(Detector):
             content = [t for t in run if is_content(t[0], lang)]
             absent, presence = False, 0.0
             if len(content) >= self.min_run:
-                absent, presence = self._absent(p, content, near) if side == "ref" else self._added(p, content, near)
+                absent, presence = self._absent(text, content, *self._neighbours(p, side, near))
             if absent:
                 s, e = content[0][1], content[-1][2]
                 where = TextSpan(text[s:e], s, e)
@@ -179,10 +179,21 @@ class OmissionAdditionDetector(Detector):
         close()
         return spans
 
+    @staticmethod
+    def _neighbours(p: AlignedPair, side: str, near: list[AlignedPair]) -> tuple[list[str], list[str]]:
+        """What a run of ``side`` is looked for in: texts in its language (a reference run: the version
+        when it is in the reference language, else the bridges; a version run: the references, only in
+        the same-language case) and the other side's texts, for e5."""
+        same = p.ref_lang == p.hyp_lang
+        if side == "ref":
+            return [(q.hyp if same else q.bridge) or "" for q in near], [q.hyp for q in near if q.hyp.strip()]
+        refs = [q.ref for q in near if q.ref.strip()]
+        return (refs if same else []), refs
+
     def _text_vectors(self, text: str, states: TokenStates) -> np.ndarray:
-        """Word vectors of a version text, computed once per ``detect``: a text is the neighbour of up
-        to three beads, and every run of those beads compares against it. Reused only for the very
-        same token states object, so the vectors are those ``word_vectors`` returns."""
+        """Word vectors of a text, computed once per ``detect``: a text is the neighbour of up to three
+        beads, and every run of those beads compares against it. Reused only for the very same token
+        states object, so the vectors are those ``word_vectors`` returns."""
         got = self._vectors.get(text)
         if got is None or got[0] is not states:
             from eval.detectors.wordlinks import word_vectors
@@ -191,14 +202,17 @@ class OmissionAdditionDetector(Detector):
         return got[1]
 
     def _absent(
-        self, p: AlignedPair, content: list[tuple[str, int, int]], near: list[AlignedPair]
+        self, text: str, content: list[tuple[str, int, int]], strings: list[str], others: list[str]
     ) -> tuple[bool, float]:
-        """True when the run's words are not rendered nearby: by the bridge (same language as the
-        reference, so prefix match), else by e5 token similarity against the version text."""
-        same = p.ref_lang == p.hyp_lang
-        bridge = " ".join((q.hyp if same else q.bridge) or "" for q in near)
-        if bridge.strip():
-            keys = {fold(t[0])[:5] for t in tokens(bridge) if len(t[0]) > 3}
+        """True when the run ``content`` of ``text`` is not rendered nearby, with the measure that decided.
+
+        First by string: the run's words (5-letter folded prefixes) among ``strings``, texts in the run's
+        language (the bridges for a reference run). Else by e5 token similarity against ``others``, the
+        texts on the other side (mean over the run of each word's best match).
+        """
+        joined = " ".join(strings)
+        if joined.strip():
+            keys = {fold(t[0])[:5] for t in tokens(joined) if len(t[0]) > 3}
             present = sum(fold(w)[:5] in keys for w, _, _ in content) / len(content)
             if present >= self.max_presence:
                 return False, present
@@ -206,36 +220,10 @@ class OmissionAdditionDetector(Detector):
             return True, 0.0
         from eval.detectors.wordlinks import token_states, word_vectors
 
-        texts = [q.hyp for q in near if q.hyp.strip()]
-        states = token_states(self.embedder, [p.ref, *texts], self.layer)
-        ref_vecs = word_vectors(states[p.ref], [(s, e) for _, s, e in content])
-        hyp_rows = [self._text_vectors(t, states[t]) for t in texts]
-        hyp_vecs = np.vstack([h for h in hyp_rows if len(h)]) if any(len(h) for h in hyp_rows) else None
-        if hyp_vecs is None:
+        states = token_states(self.embedder, [text, *others], self.layer)
+        run_vecs = word_vectors(states[text], [(s, e) for _, s, e in content])
+        rows = [self._text_vectors(o, states[o]) for o in others]
+        if not any(len(r) for r in rows):
             return True, 0.0
-        sim = float((ref_vecs @ hyp_vecs.T).max(axis=1).mean())
-        return sim < self.max_token_similarity, sim
-
-    def _added(
-        self, p: AlignedPair, content: list[tuple[str, int, int]], near: list[AlignedPair]
-    ) -> tuple[bool, float]:
-        """True when the version run's words are absent from the nearby reference text: by string for
-        the same language, else by e5 token similarity (the mirror of ``_absent``)."""
-        refs = [q.ref for q in near if q.ref.strip()]
-        if p.ref_lang == p.hyp_lang:
-            keys = {fold(t[0])[:5] for r in refs for t in tokens(r) if len(t[0]) > 3}
-            present = sum(fold(w)[:5] in keys for w, _, _ in content) / len(content)
-            if present >= self.max_presence:
-                return False, present
-        if self.embedder is None:
-            return True, 0.0
-        from eval.detectors.wordlinks import token_states, word_vectors
-
-        states = token_states(self.embedder, [p.hyp, *refs], self.layer)
-        hyp_vecs = word_vectors(states[p.hyp], [(s, e) for _, s, e in content])
-        ref_rows = [self._text_vectors(r, states[r]) for r in refs]
-        if not any(len(r) for r in ref_rows):
-            return True, 0.0
-        ref_vecs = np.vstack([r for r in ref_rows if len(r)])
-        sim = float((hyp_vecs @ ref_vecs.T).max(axis=1).mean())
+        sim = float((run_vecs @ np.vstack([r for r in rows if len(r)]).T).max(axis=1).mean())
         return sim < self.max_token_similarity, sim
