@@ -536,7 +536,11 @@ class MistranslationDetector(Detector):
         if subs and not fitting:
             self.stats["cross_pos"] = self.stats.get("cross_pos", 0) + 1
             return False
-        subs = fitting
+        # No back-translation at all (no dictionary, no bridge): only the opt-in test of the version word itself.
+        threshold = self.backtranslation_threshold if fitting else self.embedding_only_threshold
+        if threshold is None:
+            self.stats["no_evidence"] = self.stats.get("no_evidence", 0) + 1
+            return False
         c.evidence.update(
             {
                 "route": c.route,
@@ -548,15 +552,8 @@ class MistranslationDetector(Detector):
             }
         )
         tpl = context_template(p.ref, c.ref.start, c.ref.end)
-        if subs:
-            c.queries = [(tpl, c.ref.text, s) for s in subs]
-            c.threshold = self.backtranslation_threshold
-        elif self.embedding_only_threshold is not None:
-            c.queries = [(tpl, c.ref.text, c.hyp.text)]
-            c.threshold = self.embedding_only_threshold
-        else:
-            self.stats["no_evidence"] = self.stats.get("no_evidence", 0) + 1
-            return False
+        c.queries = [(tpl, c.ref.text, x) for x in fitting or [c.hyp.text]]
+        c.threshold = threshold
         return True
 
     def _peer_agrees(self, c: _Candidate, w: _Words) -> bool:
