@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,16 @@ class ApertiumSpanish:
         ]
 
 
+def tally(
+    runs: list[tuple[list[Injection], list[Any]]], hits: Callable[[Any, Injection], bool]
+) -> tuple[int, int, int]:
+    """(planted errors some span hits, planted errors, spans that hit none) over (planted, spans) runs."""
+    found = sum(any(hits(s, inj) for s in spans) for planted, spans in runs for inj in planted)
+    total = sum(len(planted) for planted, _ in runs)
+    other = sum(not any(hits(s, inj) for inj in planted) for planted, spans in runs for s in spans)
+    return found, total, other
+
+
 @pytest.fixture(scope="module")
 def planted_run() -> dict[str, Any]:
     from eval.detectors.bridge_links import cached_words
@@ -98,17 +109,11 @@ def planted_run() -> dict[str, Any]:
         hyps, planted = inject_substitutions(clean, candidates, pool, per_text=2, seed=seed)
         runs.append((planted, spans_for(f"planted-{seed}", hyps)))
     baseline = spans_for("clean", clean)
-    found = sum(
-        any(s.hyp and s.hyp_segment_ids == [inj.bead] and s.hyp.start <= inj.start < s.hyp.end for s in spans)
-        for planted, spans in runs
-        for inj in planted
-    )
-    total = sum(len(planted) for planted, _ in runs)
-    other = sum(
-        not any(s.hyp and s.hyp_segment_ids == [inj.bead] and s.hyp.start <= inj.start < s.hyp.end for inj in planted)
-        for planted, spans in runs
-        for s in spans
-    )
+
+    def hits(s: Any, inj: Injection) -> bool:
+        return bool(s.hyp) and s.hyp_segment_ids == [inj.bead] and s.hyp.start <= inj.start < s.hyp.end
+
+    found, total, other = tally(runs, hits)
     print(
         f"\nplanted {total} wrong nouns in {len(SEEDS)} versions of {len(refs)} beads: found {found} "
         f"(recall {found / total:.2f}); spans elsewhere {other} ({other / len(SEEDS):.1f} per version); "
@@ -170,13 +175,11 @@ def planted_additions() -> dict[str, Any]:
         end = inj.start + len(inj.replacement)
         return bool(s.hyp) and s.hyp_segment_ids == [inj.bead] and s.hyp.start < end and inj.start < s.hyp.end
 
-    found = total = other = 0
+    runs: list[tuple[list[Injection], list[Any]]] = []
     for seed in ADDITION_SEEDS:
         hyps, planted = inject_clauses(version.clean, CLAUSES, seed)
-        spans = additions(f"added-{seed}", hyps)
-        total += len(planted)
-        found += sum(any(hits(s, inj) for s in spans) for inj in planted)
-        other += sum(not any(hits(s, inj) for inj in planted) for s in spans)
+        runs.append((planted, additions(f"added-{seed}", hyps)))
+    found, total, other = tally(runs, hits)
     baseline = additions("clean", version.clean)
     print(
         f"\nplanted {total} clauses in {len(ADDITION_SEEDS)} versions: found {found} (recall {found / total:.2f}); "
