@@ -27,7 +27,7 @@ from eval.align.sentences import Bead
 from eval.cache import Cache
 from eval.config import instantiate_with
 from eval.corpus import System
-from eval.detectors.base import AlignedPair, Span
+from eval.detectors.base import AlignedPair, Span, SystemResult
 from eval.errors import AlignmentError, ConfigError, EvalError
 from eval.metrics.base import Metric, MetricResult, ScoringInput
 from eval.translators.base import Translator
@@ -551,26 +551,42 @@ def project_pairs(state: RunState, system: System, base_pairs: list[AlignedPair]
 
 
 def run_detectors(state: RunState, detectors: dict[str, Any]) -> None:
-    from eval.detectors.base import DetectorSkipped
+    """Each detector over every system at once (it may batch its encoder calls across them), then
+    one merge per system."""
     from eval.detectors.merge import merge_spans
 
-    for system in _progress(state.systems, "spans", bool(state.cfg.progress)):
-        found: list[Span] = []
-        for name, detector in detectors.items():
-            try:
-                if hasattr(detector, "error_spans"):  # XCOMET's own spans, from the xcomet metric of this run
-                    if system.name not in state.xcomet_spans:
-                        raise DetectorSkipped(
-                            f"{name} for lang {system.lang}: needs metric=xcomet with an available "
-                            "XCOMET checkpoint (metric.xcomet.model=/path/to/checkpoint)"
-                        )
-                    detector.error_spans = state.xcomet_spans[system.name]
-                found.extend(detector.detect(state.pairs[system.name]))
-                if getattr(detector, "stats", None):
-                    state.detector_stats.setdefault(system.name, {})[name] = dict(detector.stats)
-            except DetectorSkipped as exc:
-                state.skip(f"detector:{name}", system.name, system.lang, str(exc))
-        state.spans.extend(merge_spans(found))
+    systems = {s.name: state.pairs[s.name] for s in state.systems}
+    found: dict[str, list[Span]] = {name: [] for name in systems}
+    for name, detector in _progress(list(detectors.items()), "spans", bool(state.cfg.progress)):
+        if hasattr(detector, "error_spans"):
+            results = _xcomet_results(state, name, detector)
+        else:
+            results = detector.detect_systems(systems)
+        for system in state.systems:
+            result = results[system.name]
+            if result.skipped is not None:
+                state.skip(f"detector:{name}", system.name, system.lang, result.skipped)
+                continue
+            found[system.name].extend(result.spans)
+            if result.stats:
+                state.detector_stats.setdefault(system.name, {})[name] = dict(result.stats)
+    for system in state.systems:
+        state.spans.extend(merge_spans(found[system.name]))
+
+
+def _xcomet_results(state: RunState, name: str, detector: Any) -> dict[str, SystemResult]:
+    """XCOMET's own spans, from the xcomet metric of this run, system by system."""
+    out: dict[str, SystemResult] = {}
+    for system in state.systems:
+        if system.name not in state.xcomet_spans:
+            out[system.name] = SystemResult(
+                skipped=f"{name} for lang {system.lang}: needs metric=xcomet with an available "
+                "XCOMET checkpoint (metric.xcomet.model=/path/to/checkpoint)"
+            )
+            continue
+        detector.error_spans = state.xcomet_spans[system.name]
+        out.update(detector.detect_systems({system.name: state.pairs[system.name]}))
+    return out
 
 
 def mqm_rows(state: RunState) -> list[dict[str, Any]]:

@@ -433,3 +433,25 @@ def test_a_word_of_another_category_inside_a_long_gold_span_is_no_hit() -> None:
                    "minor", "o", 0.5, {})  # fmt: skip
     assert not matches(word, gold)
     assert matches(part, gold)
+
+
+def test_detect_systems_runs_each_system_and_records_skips() -> None:
+    from eval.detectors.base import Detector, DetectorSkipped
+
+    class ArabicLess(Detector):
+        name = "fake"
+
+        def __init__(self) -> None:
+            self.stats: dict[str, int] = {}
+
+        def detect(self, pairs: list[AlignedPair]) -> list[Span]:
+            if pairs[0].hyp_lang == "ar":
+                raise DetectorSkipped("fake for lang ar: no dictionary")
+            self.stats = {"pairs": len(pairs)}
+            return [Span.on(pairs[0], None, TextSpan("x", 0, 1), "accuracy/omission", "minor", self.name, 0.5)]
+
+    es, ar = pair("a b", "c d"), pair("a b", "c d", lang="ar")
+    got = ArabicLess().detect_systems({"es": [es, es], "ar": [ar]})
+    assert list(got) == ["es", "ar"]
+    assert len(got["es"].spans) == 1 and got["es"].stats == {"pairs": 2} and got["es"].skipped is None
+    assert got["ar"].spans == [] and got["ar"].skipped == "fake for lang ar: no dictionary"

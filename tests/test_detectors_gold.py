@@ -146,3 +146,24 @@ def test_bfloat16_detectors_find_the_same_spans(results: dict[str, Any]) -> None
     for name, spans in got.items():
         assert [finding(s) for s in spans] == [finding(s) for s in results["spans"][name]], name
     assert rechecked > 0  # the float32 re-check ran on borderline links
+
+
+def test_systems_judged_together_find_what_each_finds_alone(results: dict[str, Any]) -> None:
+    """The runner gives the mistranslation detector every system at once, so that the context test runs
+    in full encoder batches; each system's spans and counters must be those of a run on it alone."""
+    from eval.detectors.mistranslation import MistranslationDetector, clear_memo
+    from eval.embedders.e5 import E5Embedder
+
+    beads = load_beads(DATA / "dgsn_aligned_beads.jsonl")
+    emb = E5Embedder(model_dir=str(MODEL), layer=6, precision="auto")
+    det = MistranslationDetector(embedder=emb, peers=beads)
+    clear_memo()
+    together = det.detect_systems({system: beads[system] for system in sorted(beads)})
+    assert list(together) == sorted(beads)
+    for system in sorted(beads):
+        clear_memo()
+        alone = det.detect(beads[system])
+        assert together[system].skipped is None
+        assert [s.to_dict() for s in together[system].spans] == [s.to_dict() for s in alone], system
+        assert together[system].stats == det.stats, system
+    assert sum(r.stats.get("flagged", 0) for r in together.values()) >= 6

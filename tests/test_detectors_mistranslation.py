@@ -177,3 +177,32 @@ def test_bfloat16_screen_rechecks_only_borderline_links_in_float32() -> None:
     assert rechecked and all(t.startswith("e ") for t in rechecked)
     assert sim.stats == {"links": 3, "rechecked_float32": 1}
     clear_memo()
+
+
+def test_memoised_distractors_tighten_the_bound_from_the_start() -> None:
+    """A second version of the same reference pays only for its first substitute: the neutral contexts
+    are memoised, and the base they give clears a link that the two-distractor bound alone would not."""
+    from eval.detectors.mistranslation import DISTRACTORS, ContextSimilarity, clear_memo
+
+    clear_memo()
+    # distractors: two close ones first, then six far ones; exact base 0.3, so 0.9 clears at 0.35
+    cosines = {"engagement": 0.9, "recrue": 0.92, "gel": 0.4, **dict.fromkeys(DISTRACTORS, 0.1)}
+    cosines.update(dict.fromkeys(DISTRACTORS[:2], 0.9))
+    fake = _Vectors(cosines)
+    sim = ContextSimilarity(fake)
+    assert sim.decide([([("x {} y", "enrôlement", "engagement")], 0.35)]) == [None]
+    assert len(fake.embedded) == 6  # anchor, substitute, then distractors in stages until the bound clears
+    clear_memo(version_side_only=True)  # the next version of the same reference
+    fake.embedded.clear()
+    two = [("x {} y", "enrôlement", "recrue"), ("x {} y", "enrôlement", "autre")]  # the bridge word, a dictionary's
+    assert sim.decide([(two, 0.35)]) == [None]
+    # The anchor and the 4 memoised distractors are reused, and the first substitute then clears the link:
+    # the second is never embedded (the two-distractor bound would have asked for it).
+    assert fake.embedded == ["x recrue y"]
+    fake.embedded.clear()
+    [got] = sim.decide([([("x {} y", "enrôlement", "gel")], 0.35)])
+    assert fake.embedded[0] == "x gel y" and len(fake.embedded) == 5  # a flagged link gets every distractor…
+    assert got is not None and got < 0.35
+    fake.embedded.clear()
+    assert got == sim([("x {} y", "enrôlement", "gel")])[0]  # …and the flagged value is the exact one
+    clear_memo()

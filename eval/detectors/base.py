@@ -98,6 +98,15 @@ class AlignedPair:
     unknown: tuple[str, ...] = ()
 
 
+@dataclass
+class SystemResult:
+    """One detector's outcome for one system: its spans and counters, or why it was skipped."""
+
+    spans: list[Span] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+    skipped: str | None = None
+
+
 class Detector(ABC):
     """A detector; ``name`` is its config name. Missing resources → ``DetectorSkipped``."""
 
@@ -106,6 +115,19 @@ class Detector(ABC):
     @abstractmethod
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
         """Find error spans in one system's aligned pairs."""
+
+    def detect_systems(self, systems: dict[str, list[AlignedPair]]) -> dict[str, SystemResult]:
+        """Every system of a run. This default runs ``detect`` once per system; a detector whose cost
+        is in encoder calls overrides it to batch them across systems (small batches waste the CPU)."""
+        out: dict[str, SystemResult] = {}
+        for name, pairs in systems.items():
+            try:
+                spans = self.detect(pairs)
+            except DetectorSkipped as exc:
+                out[name] = SystemResult(skipped=str(exc))
+                continue
+            out[name] = SystemResult(spans, dict(getattr(self, "stats", None) or {}))
+        return out
 
 
 class DetectorSkipped(Exception):

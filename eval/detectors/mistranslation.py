@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eval.align.words import Word
-from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Severity, Span, TextSpan
+from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Severity, Span, SystemResult, TextSpan
 from eval.detectors.bridge_links import (
     BridgeLink,
     WordIndex,
@@ -111,6 +111,8 @@ class ContextSimilarity:
         fast = getattr(embedder, "precision", "float32") != "float32" and hasattr(embedder, "with_precision")
         self.exact: Any = embedder.with_precision("float32") if fast else None
         self.stats: dict[str, int] = {}
+        # Indices (into the last ``decide`` call's links) of the links decided again in float32.
+        self.rechecked_links: list[int] = []
 
     def _fetch(self, texts: set[str], reference_side: set[str], local: dict[str, Any], embedder: Any = None) -> None:
         """Vectors of ``texts`` into ``local``: from the memo, the rest in one batched ``embed``."""
@@ -129,6 +131,15 @@ class ContextSimilarity:
             _CONTEXTS[(ident, x)] = v
             local[x] = v
         _REFERENCE_SIDE.update((ident, x) for x in todo if x in reference_side)
+
+    @staticmethod
+    def _peek(texts: set[str], local: dict[str, Any], embedder: Any) -> None:
+        """Memoised vectors of ``texts`` into ``local``; nothing is computed."""
+        ident = embedder_key(embedder)
+        for x in texts - local.keys():
+            v = _CONTEXTS.get((ident, x))
+            if v is not None:
+                local[x] = v
 
     @staticmethod
     def _calibrated(s: float, base: float) -> float:
@@ -165,15 +176,17 @@ class ContextSimilarity:
             raise ValueError("ContextSimilarity.decide: the queries of one link must share template and reference word")
         if self.exact is None:
             self.stats = {"links": len(groups), "rechecked_float32": 0}
+            self.rechecked_links = []
             return [value for value, _ in self._decide(groups, self.embedder, 0.0)]
         screened = self._decide(groups, self.embedder, BF16_COSINE_MARGIN)
         unsure = [i for i, (_, sure) in enumerate(screened) if not sure]
         result = [value for value, _ in screened]
         # Borderline links rarely stop early: their float32 vectors come in one batch, not in stages.
-        exact = self._decide([groups[i] for i in unsure], self.exact, 0.0, stage=len(self.distractors))
+        exact = self._decide([groups[i] for i in unsure], self.exact, 0.0, stage=0)
         for i, (value, _) in zip(unsure, exact, strict=True):
             result[i] = value
         self.stats = {"links": len(groups), "rechecked_float32": len(unsure)}
+        self.rechecked_links = unsure
         return result
 
     def _decide(
@@ -183,34 +196,49 @@ class ContextSimilarity:
         value could lie on the other side of the threshold (always True for ``delta`` = 0).
 
         (s − base)/(1 − base) rises with s and falls with base, so its bounds take s ∓ delta with
-        base ± delta."""
+        base ± delta. ``stage`` 0: every vector in one batch, no early stop (borderline links).
+        """
         local: dict[str, Any] = {}
         anchors = {t.format(a) for qs, _ in groups for t, a, _ in qs}
+        if stage == 0:
+            neutral = {qs[0][0].format(d) for qs, _ in groups if qs for d in self.distractors}
+            substitutes = {t.format(b) for qs, _ in groups for t, _, b in qs}
+            self._fetch(anchors | neutral | substitutes, anchors | neutral, local, embedder)
         # A link's first substitute comes with its anchor; the others only if that one does not clear
         # it at the first stage (a max over some substitutes is a lower bound of the max over all).
         self._fetch(anchors | {t.format(b) for qs, _ in groups for t, _, b in qs[:1]}, anchors, local, embedder)
+        # Distractor contexts already memoised (another version of the same reference) cost nothing:
+        # they tighten every bound from the start.
+        self._peek({qs[0][0].format(d) for qs, _ in groups if qs for d in self.distractors}, local, embedder)
         # Per link: its template, reference word and the substitutes' cosines with the reference context.
         links = [(qs[0][0], qs[0][1], self._cosines(qs[:1], local)) for qs, _ in groups]
         n = len(self.distractors)
         result: list[tuple[float | None, bool]] = [(None, True)] * len(groups)
         open_ = [i for i, (qs, _) in enumerate(groups) if qs]
-        k = 0
-        while open_ and k < n:
-            k = min(n, k + stage)
-            shown = self.distractors[:k]
-            needed = {links[i][0].format(d) for i in open_ for d in shown}
-            self._fetch(needed, needed, local, embedder)
+        while open_:
             still: list[int] = []
             for i in open_:
                 t, a, cosines = links[i]
+                known = [local[x] for x in (t.format(d) for d in self.distractors) if x in local]
+                if len(known) == n and len(cosines) == len(groups[i][0]):
+                    still.append(i)  # everything known: decided exactly below
+                    continue
                 va = local[t.format(a)]
-                high = (sum(float(va @ local[t.format(d)]) for d in shown) + (n - k) * _COS_MAX) / n + delta
-                if k < n and high < 1.0 - 1e-6 and self._calibrated(max(cosines) - delta, high) >= groups[i][1]:
+                high = (sum(float(va @ v) for v in known) + (n - len(known)) * _COS_MAX) / n + delta
+                if high < 1.0 - 1e-6 and self._calibrated(max(cosines) - delta, high) >= groups[i][1]:
                     continue  # cleared whatever the remaining distractors and substitutes give
                 still.append(i)
-            rest = [i for i in still if len(links[i][2]) < len(groups[i][0])]
-            self._fetch({t.format(b) for i in rest for t, _, b in groups[i][0][1:]}, set(), local, embedder)
-            for i in rest:
+            more = [i for i in still if len(links[i][2]) < len(groups[i][0])]
+            needed: set[str] = set()
+            for i in still:
+                t = links[i][0]
+                needed.update([x for x in (t.format(d) for d in self.distractors) if x not in local][:stage])
+            if not needed and not more:
+                open_ = still
+                break
+            self._fetch(needed, needed, local, embedder)
+            self._fetch({t.format(b) for i in more for t, _, b in groups[i][0][1:]}, set(), local, embedder)
+            for i in more:
                 links[i][2].extend(self._cosines(groups[i][0][1:], local))
             open_ = still
         for i in open_:
@@ -387,34 +415,67 @@ class MistranslationDetector(Detector):
             coarse_pos(lex, ref_lang, [*ref_side, *back]) if analysed else {},
         )
 
-    def detect(self, pairs: list[AlignedPair]) -> list[Span]:
-        self.stats = {}  # counters of this call only
+    def _require(self, lang: str) -> None:
         if self.aligner is None and (self.embedder is None or not hasattr(self.embedder, "token_states")):
-            lang = pairs[0].hyp_lang if pairs else "?"
             raise DetectorSkipped(f"mistranslation for lang {lang}: needs an embedder with token states")
         if self.word_similarity is None:
-            lang = pairs[0].hyp_lang if pairs else "?"
             raise DetectorSkipped(f"mistranslation for lang {lang}: needs an embedder for context similarity")
-        beads = [p for p in pairs if p.ref.strip() and p.hyp.strip()]
-        if not beads:
-            return []
-        words = self._lookups(beads)
-        cands: list[_Candidate] = []
-        for p, links in zip(beads, self._links(beads), strict=True):
-            cands.extend(self._candidates(p, links, words))
-        self.stats = {"beads": len(beads), "links": len(cands)}
-        judged = [c for c in cands if self._judge(c, words)]
-        self.stats["to_embed"] = len(judged)
-        spans = [
-            self._span(c, best)
-            for c, best in zip(judged, self._below_threshold(judged), strict=True)
-            if best is not None
-        ]
-        self.stats["flagged"] = len(spans)
-        # the context test's own counters (links screened, re-checked in float32), when it ran for this call
-        context = getattr(self.word_similarity, "stats", {}) if judged else {}
-        self.stats.update({f"context_{k}": v for k, v in context.items()})
+
+    def detect(self, pairs: list[AlignedPair]) -> list[Span]:
+        self.stats = {}  # counters of this call only
+        self._require(pairs[0].hyp_lang if pairs else "?")
+        ((spans, self.stats),) = self._detect_many([pairs])
         return spans
+
+    def detect_systems(self, systems: dict[str, list[AlignedPair]]) -> dict[str, SystemResult]:
+        """Every system's links judged in one batched context test: per system, the few links of a
+        short document make encoder batches of a handful of texts, each call paying for all weights."""
+        out: dict[str, SystemResult] = {}
+        for name, pairs in systems.items():
+            try:
+                self._require(pairs[0].hyp_lang if pairs else "?")
+            except DetectorSkipped as exc:
+                out[name] = SystemResult(skipped=str(exc))
+        todo = [name for name in systems if name not in out]
+        for name, (spans, stats) in zip(todo, self._detect_many([systems[n] for n in todo]), strict=True):
+            out[name] = SystemResult(spans, stats)
+        self.stats = {}
+        return {name: out[name] for name in systems}
+
+    def _detect_many(self, systems: list[list[AlignedPair]]) -> list[tuple[list[Span], dict[str, int]]]:
+        """Spans and counters per system; the word alignment and the context test run once for all."""
+        beads_of = [[p for p in pairs if p.ref.strip() and p.hyp.strip()] for pairs in systems]
+        links_of = self._links([p for beads in beads_of for p in beads])
+        judged_of: list[list[_Candidate]] = []
+        stats_of: list[dict[str, int]] = []
+        k = 0
+        for beads in beads_of:
+            links, k = links_of[k : k + len(beads)], k + len(beads)
+            self.stats = {}
+            judged: list[_Candidate] = []
+            if beads:
+                words = self._lookups(beads)
+                cands = [c for p, lk in zip(beads, links, strict=True) for c in self._candidates(p, lk, words)]
+                self.stats = {"beads": len(beads), "links": len(cands)}
+                judged = [c for c in cands if self._judge(c, words)]
+                self.stats["to_embed"] = len(judged)
+            judged_of.append(judged)
+            stats_of.append(self.stats)
+        decided = self._below_threshold([c for judged in judged_of for c in judged])
+        rechecked = set(getattr(self.word_similarity, "rechecked_links", ()))
+        out: list[tuple[list[Span], dict[str, int]]] = []
+        k = 0
+        for judged, stats in zip(judged_of, stats_of, strict=True):
+            best_of, first, k = decided[k : k + len(judged)], k, k + len(judged)
+            spans = [self._span(c, best) for c, best in zip(judged, best_of, strict=True) if best is not None]
+            if stats:
+                stats["flagged"] = len(spans)
+            if judged and hasattr(self.word_similarity, "rechecked_links"):
+                # the context test's own counters: links screened, re-checked in float32
+                stats["context_links"] = len(judged)
+                stats["context_rechecked_float32"] = sum(1 for i in range(first, k) if i in rechecked)
+            out.append((spans, stats))
+        return out
 
     def _below_threshold(self, judged: list[_Candidate]) -> list[float | None]:
         """Each link's best calibrated similarity when below its threshold, else None."""
