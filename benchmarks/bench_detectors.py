@@ -1,9 +1,10 @@
 """Detector cost on N aligned pairs: the DGSN beads replicated across synthetic systems.
 
-Each system runs as in a real run (eval.runner.run_detectors): the word alignment (e5 token
-states + Itermax links, shared by mistranslation, omission and terminology) is timed on its own
-line, then every detector in the default order with shared memos. Replicas repeat the same
-texts, so say which mode a figure comes from:
+Systems run as in a real run (eval.runner.run_detectors), in groups of one version per language
+(cold: one system per group): the word alignment (e5 token states + Itermax links, shared by
+mistranslation, omission and terminology) is timed on its own line, then every detector in the
+default order gets the whole group (``detect_systems``) with shared memos. Replicas repeat the
+same texts, so memos are cleared between groups and the mode says what is kept:
 
 - ``cold``: every process-wide memo (token states, links, context vectors, lt-proc lookups,
   folded/tokenised words) is cleared before each replica system: N distinct pairs, each with
