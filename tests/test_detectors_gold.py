@@ -167,3 +167,23 @@ def test_systems_judged_together_find_what_each_finds_alone(results: dict[str, A
         assert [s.to_dict() for s in together[system].spans] == [s.to_dict() for s in alone], system
         assert together[system].stats == det.stats, system
     assert sum(r.stats.get("flagged", 0) for r in together.values()) >= 6
+
+
+def test_omission_encodes_every_system_in_one_call(results: dict[str, Any]) -> None:
+    """Without the mistranslation detector (experiment=quick), omission_addition encodes the texts itself:
+    once for the whole run, not once per system, and with the same findings."""
+    from eval.detectors import wordlinks
+    from eval.detectors.omission_addition import OmissionAdditionDetector
+    from eval.embedders.e5 import E5Embedder
+
+    beads = load_beads(DATA / "dgsn_aligned_beads.jsonl")
+    emb = E5Embedder(model_dir=str(MODEL), layer=6)
+    calls: list[int] = []
+    encode = emb.token_states
+    emb.token_states = lambda texts, layer=None: (calls.append(len(texts)), encode(texts, layer))[1]  # type: ignore[method-assign]
+    wordlinks.clear_memo()
+    got = OmissionAdditionDetector(embedder=emb, min_run=3).detect_systems({s: beads[s] for s in sorted(beads)})
+    assert len(calls) == 1 and calls[0] >= 40  # every distinct text of the four versions and their references
+    assert [s.to_dict() for r in got.values() for s in r.spans] == [
+        s.to_dict() for s in results["spans"]["omission_addition"]
+    ]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.detectors.base import AlignedPair, Detector, Severity, Span, TextSpan
+from eval.detectors.base import AlignedPair, Detector, Severity, Span, SystemResult, TextSpan
 from eval.detectors.names_numbers import fold
 from eval.detectors.stopwords import is_content, tokens
 from eval.embedders.base import TokenStates
@@ -69,7 +69,7 @@ class OmissionAdditionDetector(Detector):
 
     def __post_init__(self) -> None:
         if self.aligner is None and self.embedder is not None:
-            self.aligner = make_aligner(self.embedder)
+            self.aligner = make_aligner(self.embedder, self.layer)
 
     def _span(
         self,
@@ -83,6 +83,18 @@ class OmissionAdditionDetector(Detector):
     ) -> Span:
         return Span(p.system, p.hyp_lang, list(p.ref_ids), list(p.hyp_ids), hyp, ref, cat, sev, self.name, conf, ev)
 
+    def detect_systems(self, systems: dict[str, list[AlignedPair]]) -> dict[str, SystemResult]:
+        """Every system's texts encoded in one batched call first (the links and the absence check then
+        read the memo), then each system as ``detect``."""
+        self._encode([p for pairs in systems.values() for p in pairs])
+        return super().detect_systems(systems)
+
+    def _encode(self, pairs: list[AlignedPair]) -> None:
+        if self.embedder is not None:
+            from eval.detectors.wordlinks import token_states
+
+            token_states(self.embedder, [t for p in pairs for t in (p.ref, p.hyp) if t.strip()], self.layer)
+
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
         self._vectors.clear()
         try:
@@ -92,11 +104,7 @@ class OmissionAdditionDetector(Detector):
 
     def _detect(self, pairs: list[AlignedPair]) -> list[Span]:
         spans: list[Span] = []
-        if self.aligner is None and self.embedder is not None:
-            from eval.detectors.wordlinks import token_states
-
-            # One batched encoder call for every text this system needs (links + absence check).
-            token_states(self.embedder, [t for p in pairs for t in (p.ref, p.hyp) if t.strip()], self.layer)
+        self._encode(pairs)  # one batched encoder call for every text this system needs (links + absence check)
         for k, p in enumerate(pairs):
             near = pairs[max(0, k - self.window) : k + self.window + 1]
             if p.ref.strip() and not p.hyp.strip():
