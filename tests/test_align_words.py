@@ -102,3 +102,26 @@ def test_e5_links_the_mistranslations_in_the_aligned_beads() -> None:
             got = [lk.hyp.text for w, lks in by_ref.items() if w.text == ref_word for lk in lks]
             print(f"e5 fr-{lang}: {ref_word} -> {got}")
             assert any(hyp_word in g for g in got), (lang, ref_word, got)
+
+
+def test_subwords_map_to_the_word_they_overlap_most() -> None:
+    from eval.align.words import _word_index
+
+    words = [Word("l'", 0, 2), Word("enrôlement", 2, 12), Word("de", 13, 15)]
+    # "▁l'en" straddles two words (2 characters of "l'", 2 of "enrôlement": the first wins), "rôle", the
+    # space alone, "ment", "de" and a special token with no characters
+    offsets = [(0, 4), (4, 8), (12, 13), (8, 12), (13, 15), (0, 0)]
+    assert _word_index(words, offsets).tolist() == [0, 1, -1, 1, 2, -1]
+    assert _word_index([], offsets).tolist() == [-1] * 6
+
+
+def test_word_vectors_are_unit_means_of_the_overlapping_subwords() -> None:
+    from eval.detectors.wordlinks import word_vectors
+    from eval.embedders.base import TokenStates
+
+    st = TokenStates(
+        "drones aériens", np.array([[3.0, 0.0], [0.0, 1.0], [1.0, 1.0]], np.float32), [(0, 3), (3, 6), (7, 14)]
+    )
+    got = word_vectors(st, [(0, 6), (7, 14), (6, 7), (0, 3)])
+    assert np.allclose(got, [[0.9486833, 0.3162278], [0.7071068, 0.7071068], [0.0, 0.0], [1.0, 0.0]])
+    assert word_vectors(st, []).shape == (0, 2)

@@ -75,15 +75,16 @@ def words_of(text: str) -> list[Word]:
 def _word_index(words: Sequence[Word], offsets: Sequence[tuple[int, int]]) -> np.ndarray:
     """For each subword, the index of the word it overlaps most, or -1 (punctuation, specials)."""
     out = np.full(len(offsets), -1, dtype=np.int64)
+    if not len(words) or not len(offsets):
+        return out
     starts = np.array([w.start for w in words], dtype=np.int64)
     ends = np.array([w.end for w in words], dtype=np.int64)
-    for k, (s, e) in enumerate(offsets):
-        if e <= s or not len(words):
-            continue
-        overlap = np.minimum(ends, e) - np.maximum(starts, s)
-        best = int(overlap.argmax())
-        if overlap[best] > 0:
-            out[k] = best
+    offs = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    # (subword × word) overlaps at once; argmax takes the first word of the largest overlap, as a scan would
+    overlap = np.minimum(ends[None, :], offs[:, 1:2]) - np.maximum(starts[None, :], offs[:, 0:1])
+    best = overlap.argmax(1)
+    found = (overlap[np.arange(len(offs)), best] > 0) & (offs[:, 1] > offs[:, 0])
+    out[found] = best[found]
     return out
 
 

@@ -89,11 +89,13 @@ def word_vectors(st: TokenStates, spans: Sequence[tuple[int, int]]) -> np.ndarra
     """Mean subword state of each character span (unit rows; zero rows for spans without subwords)."""
     vecs = np.asarray(st.vectors, dtype=np.float64)
     dim = vecs.shape[1] if vecs.ndim == 2 else 0
-    out = np.zeros((len(spans), dim))
+    if not len(spans) or not dim:
+        return np.zeros((len(spans), dim))
     offs = np.asarray(st.offsets, dtype=np.int64).reshape(-1, 2)
-    for k, (s, e) in enumerate(spans):
-        sel = (offs[:, 0] < e) & (offs[:, 1] > s)
-        if sel.any():
-            v = vecs[sel].mean(0)
-            out[k] = v / (np.linalg.norm(v) or 1.0)
-    return out
+    bounds = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    # (span × subword) overlap, all spans at once: a Python loop over spans cost more than the encoder here
+    sel = (offs[None, :, 0] < bounds[:, 1:2]) & (offs[None, :, 1] > bounds[:, 0:1])
+    counts = sel.sum(1, keepdims=True)
+    means = (sel @ vecs) / np.maximum(counts, 1)
+    norms = np.linalg.norm(means, axis=1, keepdims=True)
+    return np.where(counts > 0, means / np.where(norms > 0, norms, 1.0), 0.0)
