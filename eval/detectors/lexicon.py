@@ -52,6 +52,10 @@ def _analysis(reading: str) -> Analysis:
     return Analysis(reading[: reading.index("<")] if "<" in reading else reading, "".join(_TAGS.findall(reading)))
 
 
+def _order(a: Analysis) -> tuple[str, str]:
+    return a.lemma, a.tags
+
+
 def _direct_pair(src: str, tgt: str) -> tuple[Path, Path] | None:
     """(automorf of src, autobil src→tgt) of an installed package, or None."""
     entry = _PACKAGES.get(frozenset({src, tgt}))
@@ -147,7 +151,7 @@ def run_lt_proc(flag: str, binary: Path, units: list[str]) -> list[str]:
 # Process-wide memos: every detector and every system builds its own ``Lexicon``, but a word's
 # analysis in an installed dictionary never changes, so lt-proc sees each word form once per run.
 _ANALYSES: dict[tuple[str, str], list[Analysis]] = {}
-_BIL: dict[tuple[str, str, str], list[str]] = {}
+_BIL: dict[tuple[str, str, str], list[Analysis]] = {}  # parsed once: a run looks them up per system
 
 
 def clear_memo(keep: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> None:
@@ -158,11 +162,11 @@ def clear_memo(keep: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozens
     """
     kept = {k: v for k, v in _ANALYSES.items() if k in keep}
     frontier = {(lang, a.lemma + a.tags) for (lang, _), readings in kept.items() for a in readings}
-    bil: dict[tuple[str, str, str], list[str]] = {}
+    bil: dict[tuple[str, str, str], list[Analysis]] = {}
     while frontier:
         found = {k: v for k, v in _BIL.items() if (k[0], k[2]) in frontier and k not in bil}
         bil.update(found)
-        frontier = {(k[1], a.lemma + a.tags) for k, v in found.items() for a in map(_analysis, v)}
+        frontier = {(k[1], a.lemma + a.tags) for k, v in found.items() for a in v}
     _ANALYSES.clear()
     _ANALYSES.update(kept)
     _BIL.clear()
@@ -176,7 +180,7 @@ class Lexicon:
     apertium_dir: Path = APERTIUM_DIR
     pivot: str = "es"
     _analyses: dict[tuple[str, str], list[Analysis]] = field(default_factory=lambda: _ANALYSES)
-    _bil: dict[tuple[str, str, str], list[str]] = field(default_factory=lambda: _BIL)
+    _bil: dict[tuple[str, str, str], list[Analysis]] = field(default_factory=lambda: _BIL)
 
     def _morf(self, lang: str) -> Path | None:
         for other in ("es", "fr", "en", "it"):
@@ -225,17 +229,13 @@ class Lexicon:
         if pair is None:
             return {a: [] for a in analyses}
         bil = pair[1]
-        todo = sorted({a for a in analyses if (src, tgt, a.lemma + a.tags) not in self._bil}, key=str)
+        todo = sorted({a for a in analyses if (src, tgt, a.lemma + a.tags) not in self._bil}, key=_order)
         if todo:
             units = run_lt_proc("-b", bil, [f"^{a.lemma}{a.tags}$" for a in todo])
             for a, unit in zip(todo, units, strict=False):
                 outs = unit.split("/")[1:]
-                self._bil[(src, tgt, a.lemma + a.tags)] = [o for o in outs if not o.startswith("@")]
-        result: dict[Analysis, list[Analysis]] = {}
-        for a in analyses:
-            outs = self._bil.get((src, tgt, a.lemma + a.tags), [])
-            result[a] = [_analysis(o) for o in outs]
-        return result
+                self._bil[(src, tgt, a.lemma + a.tags)] = [_analysis(o) for o in outs if not o.startswith("@")]
+        return {a: self._bil.get((src, tgt, a.lemma + a.tags), []) for a in analyses}
 
     def translate_lemmas(self, src: str, tgt: str, words: list[str]) -> dict[str, set[str]]:
         """Dictionary translations (lemmas, lower-cased) of each word's readings, src → tgt.
@@ -252,7 +252,7 @@ class Lexicon:
             return {w: {a.lemma.lower() for a in readings[w]} for w in keys}
         current: dict[str, set[Analysis]] = {w: set(readings[w]) for w in keys}
         for a_lang, b_lang in itertools.pairwise(route):
-            flat = sorted({a for s in current.values() for a in s}, key=str)
+            flat = sorted({a for s in current.values() for a in s}, key=_order)
             table = self._bilingual(a_lang, b_lang, flat)
             current = {w: {t for a in s for t in table.get(a, [])} for w, s in current.items()}
         return {w: {a.lemma.lower() for a in s} for w, s in current.items()}
