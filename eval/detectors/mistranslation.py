@@ -117,16 +117,13 @@ class ContextSimilarity:
     def _fetch(self, texts: set[str], reference_side: set[str], local: dict[str, Any], embedder: Any = None) -> None:
         """Vectors of ``texts`` into ``local``: from the memo, the rest in one batched ``embed``."""
         embedder = embedder or self.embedder
-        ident = embedder_key(embedder)
-        for x in texts - local.keys():
-            v = _CONTEXTS.get((ident, x))
-            if v is not None:
-                local[x] = v
+        self._peek(texts, local, embedder)
         todo = sorted(texts - local.keys())
         if not todo:
             return
         if len(_CONTEXTS) + len(todo) > _MAX_MEMO:
             clear_memo()
+        ident = embedder_key(embedder)
         for x, v in zip(todo, embedder.embed(todo), strict=True):
             _CONTEXTS[(ident, x)] = v
             local[x] = v
