@@ -197,16 +197,17 @@ class ContextSimilarity:
         """
         local: dict[str, Any] = {}
         anchors = {t.format(a) for qs, _ in groups for t, a, _ in qs}
+        neutral = {qs[0][0].format(d) for qs, _ in groups if qs for d in self.distractors}
         if stage == 0:
-            neutral = {qs[0][0].format(d) for qs, _ in groups if qs for d in self.distractors}
             substitutes = {t.format(b) for qs, _ in groups for t, _, b in qs}
             self._fetch(anchors | neutral | substitutes, anchors | neutral, local, embedder)
-        # A link's first substitute comes with its anchor; the others only if that one does not clear
-        # it at the first stage (a max over some substitutes is a lower bound of the max over all).
-        self._fetch(anchors | {t.format(b) for qs, _ in groups for t, _, b in qs[:1]}, anchors, local, embedder)
-        # Distractor contexts already memoised (another version of the same reference) cost nothing:
-        # they tighten every bound from the start.
-        self._peek({qs[0][0].format(d) for qs, _ in groups if qs for d in self.distractors}, local, embedder)
+        else:
+            # A link's first substitute comes with its anchor; the others only if that one does not clear
+            # it at the first stage (a max over some substitutes is a lower bound of the max over all).
+            self._fetch(anchors | {t.format(b) for qs, _ in groups for t, _, b in qs[:1]}, anchors, local, embedder)
+            # Distractor contexts already memoised (another version of the same reference) cost nothing:
+            # they tighten every bound from the start.
+            self._peek(neutral, local, embedder)
         # Per link: its template, reference word and the substitutes' cosines with the reference context.
         links = [(qs[0][0], qs[0][1], self._cosines(qs[:1], local)) for qs, _ in groups]
         n = len(self.distractors)
