@@ -110,9 +110,14 @@ class ContextSimilarity:
         self.distractors = distractors
         fast = getattr(embedder, "precision", "float32") != "float32" and hasattr(embedder, "with_precision")
         self.exact: Any = embedder.with_precision("float32") if fast else None
-        self.stats: dict[str, int] = {}
-        # Indices (into the last ``decide`` call's links) of the links decided again in float32.
+        # Of the last ``decide`` call: how many links it decided, and which (indices) were decided again in float32.
+        self.decided_links = 0
         self.rechecked_links: list[int] = []
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters of the last ``decide`` call."""
+        return {"links": self.decided_links, "rechecked_float32": len(self.rechecked_links)}
 
     def _fetch(self, texts: set[str], reference_side: set[str], local: dict[str, Any], embedder: Any = None) -> None:
         """Vectors of ``texts`` into ``local``: from the memo, the rest in one batched ``embed``."""
@@ -171,9 +176,8 @@ class ContextSimilarity:
         calibrated value when it is below the threshold, else None."""
         if any(len({(t, a) for t, a, _ in qs}) > 1 for qs, _ in groups):
             raise ValueError("ContextSimilarity.decide: the queries of one link must share template and reference word")
+        self.decided_links, self.rechecked_links = len(groups), []
         if self.exact is None:
-            self.stats = {"links": len(groups), "rechecked_float32": 0}
-            self.rechecked_links = []
             return [value for value, _ in self._decide(groups, self.embedder, 0.0)]
         screened = self._decide(groups, self.embedder, BF16_COSINE_MARGIN)
         unsure = [i for i, (_, sure) in enumerate(screened) if not sure]
@@ -182,7 +186,6 @@ class ContextSimilarity:
         exact = self._decide([groups[i] for i in unsure], self.exact, 0.0, stage=0)
         for i, (value, _) in zip(unsure, exact, strict=True):
             result[i] = value
-        self.stats = {"links": len(groups), "rechecked_float32": len(unsure)}
         self.rechecked_links = unsure
         return result
 
