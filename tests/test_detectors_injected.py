@@ -85,6 +85,22 @@ def tally(
     return found, total, other
 
 
+def summary(
+    what: str,
+    runs: list[tuple[list[Injection], list[Any]]],
+    hits: Callable[[Any, Injection], bool],
+    baseline: list[Any],
+) -> dict[str, Any]:
+    """The ``tally`` of planted-error runs and the spans on the clean version: printed (the figures the README
+    quotes) and returned for the assertions."""
+    found, total, other = tally(runs, hits)
+    print(
+        f"\nplanted {total} {what} in {len(runs)} versions: found {found} (recall {found / total:.2f}); "
+        f"spans elsewhere {other} ({other / len(runs):.1f} per version); clean Apertium version: {len(baseline)} spans"
+    )
+    return {"found": found, "total": total, "other": other, "baseline": baseline}
+
+
 @pytest.fixture(scope="module")
 def planted_run() -> dict[str, Any]:
     from eval.detectors.bridge_links import cached_words
@@ -113,13 +129,7 @@ def planted_run() -> dict[str, Any]:
     def hits(s: Any, inj: Injection) -> bool:
         return bool(s.hyp) and s.hyp_segment_ids == [inj.bead] and s.hyp.start <= inj.start < s.hyp.end
 
-    found, total, other = tally(runs, hits)
-    print(
-        f"\nplanted {total} wrong nouns in {len(SEEDS)} versions of {len(refs)} beads: found {found} "
-        f"(recall {found / total:.2f}); spans elsewhere {other} ({other / len(SEEDS):.1f} per version); "
-        f"clean Apertium version: {len(baseline)} spans"
-    )
-    return {"found": found, "total": total, "other": other, "baseline": baseline}
+    return summary(f"wrong nouns ({len(refs)} beads per version)", runs, hits, baseline)
 
 
 def test_planted_wrong_nouns_are_found(planted_run: dict[str, Any]) -> None:
@@ -179,13 +189,7 @@ def planted_additions() -> dict[str, Any]:
     for seed in ADDITION_SEEDS:
         hyps, planted = inject_clauses(version.clean, CLAUSES, seed)
         runs.append((planted, additions(f"added-{seed}", hyps)))
-    found, total, other = tally(runs, hits)
-    baseline = additions("clean", version.clean)
-    print(
-        f"\nplanted {total} clauses in {len(ADDITION_SEEDS)} versions: found {found} (recall {found / total:.2f}); "
-        f"additions elsewhere {other}; clean Apertium version: {len(baseline)} additions"
-    )
-    return {"found": found, "total": total, "other": other, "baseline": baseline}
+    return summary("clauses (additions)", runs, hits, additions("clean", version.clean))
 
 
 def test_planted_clauses_are_found_as_additions(planted_additions: dict[str, Any]) -> None:
