@@ -1,0 +1,95 @@
+"""The MQM TSV reader and the line-aligned set built from it (tests/data/mqm/toy.tsv, made up for the tests)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from eval.errors import InputError
+from eval.linealigned import load_line_aligned
+from eval.meta.build import build_line_aligned, main
+from eval.meta.mqm_tsv import SegmentKey, parse_mqm_tsv, penalty, read_mqm_tsv, segment_penalty, unmark
+
+TOY = Path(__file__).parent / "data" / "mqm" / "toy.tsv"
+HEADER = "system\tdoc\tdoc_id\tseg_id\trater\tsource\ttarget\tcategory\tseverity\tcomment\n"
+
+
+def test_reader_spans_order_and_penalties() -> None:
+    ratings = read_mqm_tsv(TOY)
+    assert ratings.systems == ["ref", "sysA", "sysB"]
+    assert ratings.segments == [SegmentKey("talk.a", 1), SegmentKey("talk.a", 2), SegmentKey("talk.b", 1)]
+    seg = ratings.outputs["sysA"][SegmentKey("talk.a", 1)]
+    assert seg.target == "El perro duerme."
+    assert [(e.text, e.start, e.end, e.side) for e in seg.errors] == [
+        ("perro", 3, 8, "target"),
+        (".", 15, 16, "target"),
+    ]
+    assert segment_penalty(seg) == pytest.approx(5.1)
+    omission = ratings.outputs["sysB"][SegmentKey("talk.a", 2)].errors[0]
+    assert (omission.side, omission.text, omission.major_category) == ("source", "a lot", "accuracy")
+    assert segment_penalty(ratings.outputs["sysB"][SegmentKey("talk.b", 1)]) == 25.0
+    assert ratings.outputs["sysB"][SegmentKey("talk.a", 1)].errors == []
+    assert len(ratings.errors(["sysA", "sysB"])) == 5
+
+
+def test_penalty_weights() -> None:
+    assert penalty("Accuracy/Mistranslation", "Major") == 5.0
+    assert penalty("Style/Awkward", "Minor") == 1.0
+    assert penalty("Fluency/Punctuation", "Minor") == 0.1
+    assert penalty("Fluency/Punctuation", "Major") == 5.0
+    assert penalty("Non-translation!", "Major") == 25.0
+    assert penalty("Other", "Neutral") == 0.0
+
+
+def test_select_docs() -> None:
+    ratings = read_mqm_tsv(TOY).select_docs(["talk.b"])
+    assert ratings.segments == [SegmentKey("talk.b", 1)]
+    assert len(ratings.errors()) == 1
+    with pytest.raises(InputError, match=re.escape("no document ['talk.z']")):
+        read_mqm_tsv(TOY).select_docs(["talk.z"])
+
+
+@pytest.mark.parametrize(
+    ("marked", "message"),
+    [("a <v>b", "without '</v>'"), ("a b</v>", "without '<v>'"), ("<v>a</v> <v>b</v>", "more than one")],
+)
+def test_unmark_errors(marked: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        unmark(marked, "f.tsv:3")
+
+
+def test_parse_errors_name_file_and_line() -> None:
+    with pytest.raises(InputError, match=re.escape("f.tsv:1: missing column")):
+        parse_mqm_tsv("system\tdoc\n", "f.tsv")
+    row = "s\td\t1\t1\tr\tsrc\ttgt\tNo-error\tNo-error\t\n"
+    with pytest.raises(InputError, match=re.escape("f.tsv:3: s d segment 1 has a different text")):
+        parse_mqm_tsv(HEADER + row + row.replace("tgt", "other"), "f.tsv")
+    with pytest.raises(InputError, match="system t has 1 segments vs 2"):
+        parse_mqm_tsv(HEADER + row + row.replace("\t1\t1\t", "\t2\t2\t") + row.replace("s\t", "t\t", 1), "f.tsv")
+    with pytest.raises(InputError, match=re.escape("f.tsv:2: column doc_id is 'x'")):
+        parse_mqm_tsv(HEADER + row.replace("\t1\t1\t", "\tx\t1\t"), "f.tsv")
+
+
+def test_build_line_aligned_loads(tmp_path: Path) -> None:
+    built = build_line_aligned(read_mqm_tsv(TOY), tmp_path / "set", src_lang="en", ref_lang="es")
+    assert built.systems == ["sysA", "sysB"]
+    data = load_line_aligned(tmp_path / "set")
+    assert data.references == ["El gato duerme.", "Hoy llueve mucho.", "Gracias."]
+    assert data.sources == ["The cat sleeps.", "It rains a lot today.", "Thank you."]
+    assert {s.name: s.segments for s in data.systems} == {
+        "sysA": ["El perro duerme.", "Hoy llueve mucho.", "Gracias."],
+        "sysB": ["El gato duerme.", "Hoy llueve.", "Thank you."],
+    }
+    index = (tmp_path / "set" / "segments.tsv").read_text(encoding="utf-8").splitlines()
+    assert index == ["line\tdoc\tdoc_id\tseg_id", "1\ttalk.a\t1\t1", "2\ttalk.a\t2\t2", "3\ttalk.b\t1\t7"]
+
+
+def test_build_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "set"
+    assert main([str(TOY), str(out), "--src-lang", "en", "--ref-lang", "es", "--docs", "talk.a"]) == 0
+    assert "2 segments, 2 systems" in capsys.readouterr().out
+    assert main([str(TOY), str(out), "--src-lang", "en", "--ref-lang", "es", "--reference", "human"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "no system 'human'" in err and "Traceback" not in err
