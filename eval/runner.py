@@ -30,6 +30,7 @@ from eval.corpus import System
 from eval.detectors.base import AlignedPair, Span, SystemResult
 from eval.errors import AlignmentError, ConfigError, EvalError
 from eval.metrics.base import Metric, MetricResult, ScoringInput
+from eval.metrics.unique import unique_metrics
 from eval.translators.base import Translator
 
 log = logging.getLogger(__name__)
@@ -778,7 +779,7 @@ def build_metrics(cfg: DictConfig, embedder: Any, cache: Cache) -> dict[str, Met
     metrics = {}
     for key, node in (cfg.get("metric") or {}).items():
         metrics[str(key)] = instantiate_with(node, embedder=embedder, cache=Cache(cache.root, "comet", cache.enabled))
-    return metrics
+    return unique_metrics(metrics, OmegaConf.to_container(cfg.get("metric") or {}, resolve=True))  # type: ignore[arg-type]
 
 
 def build_detectors(

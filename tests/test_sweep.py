@@ -22,6 +22,8 @@ def test_varying_overrides_keeps_the_sweep_dimensions() -> None:
 
 
 def test_sweep_over_chrf_word_order(tmp_path: Path) -> None:
+    """The README's sweep beside chrF++: word_order=2 names chrF ``chrf++``, the same metric as
+    chrfpp, scored once; every run's scores.csv pivots (one row per system and metric)."""
     cmd = [
         sys.executable,
         "-m",
@@ -31,7 +33,7 @@ def test_sweep_over_chrf_word_order(tmp_path: Path) -> None:
         "~embedder",
         "~translator",
         "detector=[]",
-        "metric=[bleu,chrf]",
+        "metric=[bleu,chrf,chrfpp]",
         "metric.chrf.word_order=0,2",
         f"results_dir={tmp_path}",
         "progress=false",
@@ -46,11 +48,21 @@ def test_sweep_over_chrf_word_order(tmp_path: Path) -> None:
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert len(list((tmp_path / "runs").iterdir())) == 2
+    runs = sorted((tmp_path / "runs").iterdir())
+    assert len(runs) == 2
+    for run in runs:
+        scores = pd.read_csv(run / "scores.csv")
+        wide = scores[scores.status == "ok"].pivot(index="system", columns="metric", values="score")
+        assert {"bleu", "chrf++"} <= set(wide.columns)
+        assert wide.notna().all().all()
+    assert "same metric (chrf++): scored once" in proc.stdout + proc.stderr
     [summary] = list((tmp_path / "sweeps").glob("*_summary.csv"))
     df = pd.read_csv(summary)
     assert set(df.overrides) == {"metric.chrf.word_order=0", "metric.chrf.word_order=2"}
     assert set(df.metric) == {"bleu", "chrf", "chrf++"}
+    by_job = df.groupby("overrides").metric.apply(set)
+    assert by_job["metric.chrf.word_order=0"] == {"bleu", "chrf", "chrf++"}
+    assert by_job["metric.chrf.word_order=2"] == {"bleu", "chrf++"}
     md = summary.with_suffix(".md").read_text(encoding="utf-8")
     assert "| metric.chrf.word_order=2 | es | sysB |" in md
     assert not list((tmp_path / ".tmp").iterdir())

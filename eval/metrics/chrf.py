@@ -1,4 +1,9 @@
-"""chrF and chrF++ through sacrebleu (chrF++ is chrF with word_order=2)."""
+"""chrF and chrF++ through sacrebleu (chrF++ is chrF with word_order=2).
+
+The metric's name is a function of the parameters that change its score (``chrf``, ``chrf++``,
+``chrf+-c4-lc`` ...), so two configurations never share a column in scores.csv: a sweep over
+``metric.chrf.word_order=0,2`` gives ``chrf`` then ``chrf++``, never a blank ``chrf``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,24 @@ from typing import Any
 from sacrebleu.metrics import CHRF
 
 from eval.metrics.sacrebleu_base import SacrebleuMetric
+
+
+def chrf_name(
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: int = 2,
+    lowercase: bool = False,
+    whitespace: bool = False,
+    eps_smoothing: bool = False,
+) -> str:
+    """``chrf`` + one ``+`` per word n-gram order (sacrebleu's chrF2++), then every non-default option."""
+    parts = ["chrf" + "+" * word_order]
+    if char_order != 6:
+        parts.append(f"c{char_order}")
+    if beta != 2:
+        parts.append(f"b{beta}")
+    parts += [flag for flag, on in (("lc", lowercase), ("ws", whitespace), ("eps", eps_smoothing)) if on]
+    return "-".join(parts)
 
 
 class ChrfMetric(SacrebleuMetric):
@@ -23,7 +46,7 @@ class ChrfMetric(SacrebleuMetric):
         name: str | None = None,
     ) -> None:
         super().__init__()
-        self.name = name or ("chrf++" if word_order == 2 else "chrf" if word_order == 0 else f"chrf-w{word_order}")
+        self.name = name or chrf_name(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
         self.corpus_metric = CHRF(
             char_order=char_order,
             word_order=word_order,

@@ -1,0 +1,38 @@
+"""Metric names follow the parameters that change the score, so configurations never share a column."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.errors import ConfigError
+from eval.metrics.bleu import BleuMetric
+from eval.metrics.chrf import ChrfMetric, chrf_name
+from eval.metrics.unique import unique_metrics
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({}, "chrf"),
+        ({"word_order": 2}, "chrf++"),
+        ({"word_order": 1}, "chrf+"),
+        ({"char_order": 4, "lowercase": True}, "chrf-c4-lc"),
+        ({"word_order": 2, "beta": 1, "whitespace": True, "eps_smoothing": True}, "chrf++-b1-ws-eps"),
+    ],
+)
+def test_chrf_name_carries_its_parameters(kwargs: dict[str, int | bool], name: str) -> None:
+    assert chrf_name(**kwargs) == name
+    assert ChrfMetric(**kwargs).name == name  # type: ignore[arg-type]
+
+
+def test_same_metric_twice_is_scored_once() -> None:
+    metrics = {"chrf": ChrfMetric(word_order=2), "chrfpp": ChrfMetric(word_order=2), "bleu": BleuMetric()}
+    same = {"_target_": "eval.metrics.chrf.ChrfMetric", "word_order": 2}
+    kept = unique_metrics(metrics, {"chrf": same, "chrfpp": dict(same), "bleu": {}})
+    assert list(kept) == ["chrf", "bleu"]
+
+
+def test_one_name_for_two_computations_is_refused() -> None:
+    metrics = {"a": ChrfMetric(name="x"), "b": ChrfMetric(word_order=2, name="x")}
+    with pytest.raises(ConfigError, match=r"metric\.a and metric\.b are both named 'x'"):
+        unique_metrics(metrics, {"a": {"name": "x"}, "b": {"name": "x", "word_order": 2}})
