@@ -13,12 +13,13 @@ BROWSER_PKGS := chromium chromium-driver
 ARGS ?=
 PYTEST_ARGS ?=
 RUN ?=
+MQM ?=
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore:pkg_resources is deprecated:UserWarning
 
-.PHONY: help setup venv apt browser eval sweep report test test-fast lint bench clean
+.PHONY: help setup venv apt browser eval sweep report meta test test-fast lint bench clean
 
 help:
 	@echo "make setup | eval [ARGS=...] | sweep ARGS=... | report RUN=<run folder> | test | test-fast | lint | bench"
@@ -61,6 +62,11 @@ sweep: setup
 report: $(STAMP)
 	@test -n "$(RUN)" || { echo "usage: make report RUN=results/runs/<run folder>" >&2; exit 2; }
 	$(PY) -m eval.reports $(RUN)
+
+# Meta-evaluation: a run's metrics and spans against human MQM ratings (Google's TSV) of the same outputs.
+meta: $(STAMP)
+	@test -n "$(RUN)" -a -n "$(MQM)" || { echo "usage: make meta RUN=results/runs/<run folder> MQM=<ratings.tsv> [ARGS='--docs talk.1']" >&2; exit 2; }
+	$(PY) -m eval.meta $(RUN) --mqm $(MQM) $(ARGS)
 
 test: setup browser
 	$(PY) -m pytest -q $(PYTEST_ARGS)

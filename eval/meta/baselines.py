@@ -1,0 +1,55 @@
+"""Baselines a detector must beat, computed on the same segments as the detectors.
+
+- ``edit_spans``: every maximal run of hypothesis words absent from the same-language reference
+  (case-folded word match). Cheap, language-neutral, and what a human post-editor would touch first.
+- ``random_placement``: the detected spans themselves, each moved to a random position of the same
+  segment (same length), so precision is compared with chance on the same lines and span lengths.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Mapping
+
+from eval.meta.spanmatch import CharSpan, SegmentRef
+
+_WORD = re.compile(r"\w+")
+
+
+def absent_word_runs(hyp: str, ref: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of consecutive hypothesis words that the reference does not contain."""
+    ref_words = {m.group().casefold() for m in _WORD.finditer(ref)}
+    runs: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    for m in _WORD.finditer(hyp):
+        if m.group().casefold() in ref_words:
+            if current:
+                runs.append(current)
+            current = None
+        else:
+            current = (current[0], m.end()) if current else (m.start(), m.end())
+    if current:
+        runs.append(current)
+    return runs
+
+
+def edit_spans(hyps: Mapping[SegmentRef, str], refs: Mapping[int, str]) -> list[CharSpan]:
+    """The naive baseline over every (system, line) of ``hyps``; ``refs`` maps line → reference text."""
+    return [
+        CharSpan(system, line, a, b, "edit", "major", "edit-baseline")
+        for (system, line), hyp in sorted(hyps.items())
+        for a, b in absent_word_runs(hyp, refs[line])
+    ]
+
+
+def random_placement(spans: Iterable[CharSpan], lengths: Mapping[SegmentRef, int], seed: int) -> list[CharSpan]:
+    """Each span moved to a uniformly random start in its segment (clipped to the segment's length)."""
+    rng = random.Random(seed)
+    out: list[CharSpan] = []
+    for s in spans:
+        n = lengths[(s.system, s.line)]
+        width = min(s.end - s.start, n)
+        start = rng.randint(0, n - width) if n > width else 0
+        out.append(CharSpan(s.system, s.line, start, start + width, s.category, s.severity, s.source))
+    return out
