@@ -92,28 +92,9 @@ def _run_folder(root: Path) -> Path:
                     "bridge_text": "",
                 }
             )
-            segs.append(
-                {
-                    "system": system,
-                    "lang": "de",
-                    "bead": i,
-                    "ref_ids": i,
-                    "hyp_ids": i,
-                    "metric": "chrf",
-                    "score": sacrebleu.sentence_chrf(hyp, [ref]).score,
-                }
-            )
-            segs.append(
-                {
-                    "system": system,
-                    "lang": "de",
-                    "bead": i,
-                    "ref_ids": i,
-                    "hyp_ids": i,
-                    "metric": "len",
-                    "score": float(len(hyp)),
-                }
-            )
+            bead = {"system": system, "lang": "de", "bead": i, "ref_ids": i, "hyp_ids": i}
+            segs.append({**bead, "metric": "chrf", "score": sacrebleu.sentence_chrf(hyp, [ref]).score})
+            segs.append({**bead, "metric": "len", "score": float(len(hyp))})
         for metric in ("chrf", "len", "bleu"):
             scores.append(
                 {
