@@ -15,6 +15,7 @@ from typing import Any
 
 from eval.corpus import SUPPORTED_LANGS, System
 from eval.errors import InputError
+from eval.formats import BILINGUAL_FORMATS, load_bilingual
 from eval.manifest import load_yaml_mapping
 from eval.textio import normalize_text, read_lines, read_raw
 
@@ -28,6 +29,8 @@ class LineAlignedSet:
     src_lang: str = ""
     systems: list[System] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)
+    segment_ids: list[str] = field(default_factory=list)  # unit ids of bilingual files (XLIFF/TMX/PO), else empty
+    bilingual: dict[str, Any] = field(default_factory=dict)  # system → its eval.formats.BilingualFile
 
 
 def _lang(value: Any, where: str) -> str:
@@ -127,6 +130,14 @@ def _from_table(root: Path, spec: dict[str, Any], fmt: str, where: str, out: Lin
         )
 
 
+def _from_bilingual(root: Path, spec: dict[str, Any], fmt: str, where: str, out: LineAlignedSet) -> None:
+    data = load_bilingual(root, spec, fmt, where)
+    out.ref_lang, out.references, out.segment_ids = _lang(data.ref_lang, where), data.references, data.segment_ids
+    for system in data.systems:
+        system.lang = _lang(system.lang, f"{data.files[system.name].path}")
+    out.systems, out.inputs, out.bilingual = data.systems, data.inputs, dict(data.files)
+
+
 def load_line_aligned(corpus_dir: str | Path) -> LineAlignedSet:
     """Read a line-aligned set described by ``<corpus_dir>/manifest.yaml`` (format: lines | tsv | jsonl)."""
     root = Path(corpus_dir)
@@ -138,8 +149,10 @@ def load_line_aligned(corpus_dir: str | Path) -> LineAlignedSet:
         _from_lines(root, spec, str(mpath), out)
     elif fmt in ("tsv", "jsonl"):
         _from_table(root, spec, fmt, str(mpath), out)
+    elif fmt in BILINGUAL_FORMATS:
+        _from_bilingual(root, spec, fmt, str(mpath), out)
     else:
-        raise InputError(f"{mpath}: unknown format {fmt!r}; use lines, tsv or jsonl")
+        raise InputError(f"{mpath}: unknown format {fmt!r}; use lines, tsv, jsonl, xliff, tmx or po")
     if not out.systems:
         raise InputError(f"{mpath}: no systems to score; list them under 'systems'")
     return out

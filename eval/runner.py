@@ -29,6 +29,8 @@ from eval.config import instantiate_with
 from eval.corpus import System
 from eval.detectors.base import AlignedPair, Span, SystemResult
 from eval.errors import AlignmentError, ConfigError, EvalError
+from eval.formats import BILINGUAL_FORMATS
+from eval.formats.runfolder import span_record, unit_ids, write_xliff_findings
 from eval.metrics.base import Metric, MetricResult, ScoringInput
 from eval.metrics.unique import unique_metrics
 from eval.translators.base import Translator
@@ -88,6 +90,8 @@ class RunState:
     # system → detector → its counters (links judged, cleared, re-checked…): how a finding count came about
     detector_stats: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     line_aligned: bool = False
+    segment_ids: list[str] = field(default_factory=list)  # unit ids of an XLIFF/TMX/PO corpus, per reference line
+    bilingual: dict[str, Any] = field(default_factory=dict)  # system → eval.formats.BilingualFile it came from
 
     def skip(self, stage: str, system: str, lang: str, reason: str) -> None:
         if all(s["reason"] != reason for s in self.skipped):  # say each reason once on the console
@@ -160,6 +164,7 @@ def load_line_aligned_corpus(cfg: DictConfig, state: RunState) -> None:
     state.sources = data.sources
     state.systems = data.systems
     state.inputs.update(data.inputs)
+    state.segment_ids, state.bilingual = data.segment_ids, data.bilingual
 
 
 def add_extra_systems(cfg: DictConfig, state: RunState) -> None:
@@ -475,6 +480,7 @@ def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
                         "bead": bead,
                         "ref_ids": _ids(pair.ref_ids),
                         "hyp_ids": _ids(pair.hyp_ids),
+                        "unit_ids": unit_ids(pair.ref_ids, state.segment_ids),
                         "metric": result.metric,
                         "score": seg,
                     }
@@ -647,6 +653,7 @@ def alignment_rows(state: RunState) -> list[dict[str, Any]]:
                     "bead_type": bead.bead_type,
                     "ref_ids": _ids(bead.ref_ids),
                     "hyp_ids": _ids(bead.hyp_ids),
+                    "unit_ids": unit_ids(bead.ref_ids or bead.hyp_ids, state.segment_ids),
                     "similarity": bead.similarity,
                     "ref_text": pair.ref,
                     "hyp_text": pair.hyp,
@@ -677,7 +684,7 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
     d.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(state.score_rows, columns=SCORE_COLUMNS).to_csv(d / "scores.csv", index=False)
     pd.DataFrame(
-        state.segment_rows, columns=["system", "lang", "bead", "ref_ids", "hyp_ids", "metric", "score"]
+        state.segment_rows, columns=["system", "lang", "bead", "ref_ids", "hyp_ids", "metric", "score", "unit_ids"]
     ).to_csv(d / "segments.csv", index=False)
     pd.DataFrame(
         alignment_rows(state),
@@ -692,6 +699,7 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
             "ref_text",
             "hyp_text",
             "bridge_text",
+            "unit_ids",
         ],
     ).to_csv(d / "alignment.csv", index=False)
     pd.DataFrame(state.cleaning_rows, columns=["document", "lang", "line_no", "rule", "action", "text"]).to_csv(
@@ -716,7 +724,8 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
     pd.DataFrame(mqm, columns=list(mqm[0]) if mqm else list(BASE_COLUMNS)).to_csv(d / "mqm.csv", index=False)
     with (d / "spans.jsonl").open("w", encoding="utf-8") as fh:
         for span in state.spans:
-            fh.write(json.dumps(span.to_dict(), ensure_ascii=False) + "\n")
+            fh.write(json.dumps(span_record(span, state.segment_ids), ensure_ascii=False) + "\n")
+    xliff_out = write_xliff_findings(state.bilingual, state.spans, state.segment_ids, d)
     apertium: dict[str, str] = {}
     if translator is not None and hasattr(translator, "package_versions"):
         apertium = translator.package_versions()
@@ -733,6 +742,7 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
         "models": state.models,
         "skipped": state.skipped,
         "detector_stats": state.detector_stats,
+        "xliff_findings": xliff_out,
         "systems": [
             {
                 "name": s.name,
@@ -829,10 +839,10 @@ def run(cfg: DictConfig, run_dir: Path) -> str:
     fmt = str(cfg.corpus.format)
     if fmt == "documents":
         load_documents_corpus(cfg, state)
-    elif fmt in ("lines", "tsv", "jsonl"):
+    elif fmt in ("lines", "tsv", "jsonl", *BILINGUAL_FORMATS):
         load_line_aligned_corpus(cfg, state)
     else:
-        raise ConfigError(f"corpus.format={fmt!r} is unknown; use documents, lines, tsv or jsonl")
+        raise ConfigError(f"corpus.format={fmt!r} is unknown; use documents, lines, tsv, jsonl, xliff, tmx or po")
     translator: Translator | None = instantiate_with(cfg.translator, cache=cache) if cfg.get("translator") else None
     if translator is not None and cfg.mt.enabled and not state.line_aligned:
         add_mt_systems(cfg, state, translator)

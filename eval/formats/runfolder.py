@@ -1,0 +1,39 @@
+"""What bilingual corpora add to the run folder: unit ids beside segment indices, and the XLIFF write-back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.detectors.base import Span
+
+WRITEBACK_DIR = "xliff"
+
+
+def unit_ids(indices: Iterable[int], segment_ids: Sequence[str]) -> str:
+    """The CAT tool's ids of segment indices ("u7;u8"), empty when the corpus has none (plain line files)."""
+    return ";".join(segment_ids[i] for i in indices if i < len(segment_ids)) if segment_ids else ""
+
+
+def span_record(span: Span, segment_ids: Sequence[str]) -> dict[str, Any]:
+    """A spans.jsonl line: the span, plus the unit ids of its reference (or, for an addition, version) segments."""
+    record = span.to_dict()
+    record["unit_ids"] = (
+        unit_ids(span.ref_segment_ids or span.hyp_segment_ids, segment_ids).split(";") if (segment_ids) else []
+    )
+    return record
+
+
+def write_xliff_findings(
+    bilingual: dict[str, Any], spans: list[Span], segment_ids: list[str], run_dir: Path
+) -> dict[str, str]:
+    """Each XLIFF version with its findings as ITS 2.0 markup under ``<run>/xliff/``; system → file written."""
+    from eval.formats.writeback import write_back
+
+    written = {}
+    for name, source in bilingual.items():
+        if source.writeback:
+            path = write_back(source, [s for s in spans if s.system == name], segment_ids, run_dir / WRITEBACK_DIR)
+            written[name] = str(path.relative_to(run_dir))
+    return written

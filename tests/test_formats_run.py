@@ -1,0 +1,65 @@
+"""XLIFF, TMX and PO corpora through the CLI: unit ids in every table, chrF equal to sacrebleu on the plain
+texts, findings written back into the XLIFF, and bad files refused on one line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sacrebleu
+from translate.storage import factory
+
+from tests.clirun import run_cli
+from tests.test_cli_errors import assert_clean_failure
+
+pytestmark = pytest.mark.integration
+DATA = Path(__file__).parent / "data" / "formats"
+ARGS = ("corpus=line-aligned", "~embedder", "detector=[names_numbers]", "metric=[chrf]", "~report", "tag=fmt")
+
+
+@pytest.mark.parametrize("fmt", ["xliff", "tmx", "po"])
+def test_bilingual_corpus_run(tmp_path: Path, fmt: str) -> None:
+    res = run_cli(tmp_path / "results", f"corpus.dir={DATA / fmt}", f"corpus.format={fmt}", *ARGS)
+    assert res.code == 0, res.stderr[-3000:]
+    assert res.run_dir is not None
+    ids = ["intro", "welcome", "close"] if fmt != "po" else None
+    alignment = pd.read_csv(res.run_dir / "alignment.csv", keep_default_na=False)
+    if ids:
+        assert list(alignment[alignment.system == "es"].unit_ids) == ids
+    scores = pd.read_csv(res.run_dir / "scores.csv").set_index(["system", "metric"])
+    for system, rows in alignment.groupby("system"):
+        expected = sacrebleu.corpus_chrf(list(rows.bridge_text), [list(rows.ref_text)]).score
+        assert scores.loc[(system, "chrf"), "score"] == pytest.approx(expected, abs=1e-9)
+    segments = pd.read_csv(res.run_dir / "segments.csv", keep_default_na=False)
+    assert set(segments.unit_ids) == set(alignment.unit_ids)
+    spans = [json.loads(line) for line in (res.run_dir / "spans.jsonl").read_text(encoding="utf-8").splitlines()]
+    number = [s for s in spans if s["system"] == "es" and s["ref"] and s["ref"]["text"] == "300"]
+    assert number, spans  # the Spanish says 200 where the source says 300
+    assert number[0]["unit_ids"] == [alignment.unit_ids.iloc[0]]
+    manifest = json.loads((res.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    if fmt == "xliff":
+        assert manifest["xliff_findings"] == {"es": "xliff/es.xlf", "it-vendor": "xliff/it-vendor.xlf"}
+        written = res.run_dir / "xliff" / "es.xlf"
+        assert "its:locQualityIssueType=" in written.read_text(encoding="utf-8")
+        store = factory.getobject(str(written))
+        assert [str(u.target) for u in store.units] == [
+            str(u.target) for u in factory.getobject(str(DATA / "xliff" / "es.xlf")).units
+        ]
+    else:
+        assert manifest["xliff_findings"] == {}
+
+
+def test_xliff_unit_without_target_fails_on_one_line(tmp_path: Path) -> None:
+    corpus = Path(shutil.copytree(DATA / "xliff", tmp_path / "xliff"))
+    path = corpus / "es.xlf"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            '<target state="translated">Bienvenidos <x id="2"/> a %s, dijo el director.</target>', ""
+        ),
+        encoding="utf-8",
+    )
+    res = run_cli(tmp_path / "results", f"corpus.dir={corpus}", "corpus.format=xliff", *ARGS)
+    assert_clean_failure(tmp_path / "results", res, r"es\.xlf: unit welcome has no target")
