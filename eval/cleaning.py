@@ -15,11 +15,11 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any, Literal
 
-from eval.corpus import SUPPORTED_LANGS
-from eval.errors import CleaningError, ConfigError
+from eval.errors import CleaningError, ConfigError, InputError
+from eval.languages.codes import normalize_code
+from eval.languages.identify import Identifier
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,11 @@ class CleaningRule:
             raise ConfigError(
                 f"cleaning rule {self.name!r}: unknown action {self.action!r}; use one of {', '.join(_ACTIONS)}"
             )
-        unknown = sorted(set(self.langs or []) - SUPPORTED_LANGS)
-        if unknown:
-            raise ConfigError(
-                f"cleaning rule {self.name!r}: unknown language(s) {', '.join(unknown)} in langs; "
-                f"supported: {', '.join(sorted(SUPPORTED_LANGS))}"
-            )
+        if self.langs is not None:
+            try:
+                self.langs = [normalize_code(code, f"cleaning rule {self.name!r} langs") for code in self.langs]
+            except InputError as exc:
+                raise ConfigError(str(exc)) from exc
         try:
             self.regex = re.compile(self.pattern)
         except re.error as exc:
@@ -87,30 +86,21 @@ class CleaningResult:
         return "\n".join(self.lines)
 
 
-@lru_cache(maxsize=8)
-def _detector(codes: tuple[str, ...]) -> Any:
-    """Build (once per language set) a lingua detector; building and model loading are slow."""
-    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
-
-    languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
-    return LanguageDetectorBuilder.from_languages(*languages).build()
-
-
 class LanguageCheck:
     """Language ID of a line among the corpus languages only (fewer candidates, fewer errors).
 
-    Lines shorter than ``min_chars`` are not judged: lingua is unreliable on "Menu" or
-    "Seguici su Facebook"; the patterns handle those. A top confidence below
-    ``min_confidence`` also leaves the line unjudged.
+    Languages lingua does not cover are not candidates. Lines shorter than ``min_chars`` are not
+    judged: lingua is unreliable on "Menu" or "Seguici su Facebook"; the patterns handle those. A top
+    confidence below ``min_confidence`` also leaves the line unjudged.
     """
 
     def __init__(self, langs: Sequence[str], min_chars: int = 30, min_confidence: float = 0.0) -> None:
         codes = tuple(sorted(set(langs)))
-        unknown = sorted(set(codes) - SUPPORTED_LANGS)
-        if unknown or len(codes) < 2:
+        identifier = Identifier(codes)
+        if not identifier.usable:
             raise ConfigError(
-                f"language check: need at least two of {', '.join(sorted(SUPPORTED_LANGS))}, got "
-                f"{list(langs)} (unknown: {', '.join(unknown) or 'none'}); check the corpus languages"
+                f"language check: need at least two languages lingua can identify, got {list(langs)} "
+                f"(identifiable: {', '.join(identifier.codes.values()) or 'none'}); check the corpus languages"
             )
         if min_chars < 0 or not 0.0 <= min_confidence <= 1.0:
             raise ConfigError(
@@ -120,17 +110,17 @@ class LanguageCheck:
         self.langs = codes
         self.min_chars = min_chars
         self.min_confidence = min_confidence
-        self._detector = _detector(codes)
+        self._identifier = identifier
 
     def language_of(self, line: str) -> str | None:
-        """ISO 639-1 code of ``line``'s language, or None when the line is not judged."""
+        """The corpus code of ``line``'s language, or None when the line is not judged."""
         text = line.strip()
         if len(text) < self.min_chars:
             return None
-        values = self._detector.compute_language_confidence_values(text)
-        if not values or values[0].value < self.min_confidence:
+        values = self._identifier.confidences(text)
+        if not values or values[0][1] < self.min_confidence:
             return None
-        return str(values[0].language.iso_code_639_1.name.lower())
+        return values[0][0]
 
 
 def rules_from_config(cfg: Sequence[Mapping[str, Any]] | None) -> list[CleaningRule]:
@@ -167,6 +157,9 @@ def language_check_from_config(cfg: Mapping[str, Any] | None, langs: Sequence[st
         return None
     if len(set(langs)) < 2:
         log.info("language check skipped: the corpus has a single language %s", list(langs))
+        return None
+    if not Identifier(langs).usable:
+        log.info("language check skipped: lingua identifies fewer than two of %s", list(langs))
         return None
     return LanguageCheck(
         langs,

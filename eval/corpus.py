@@ -8,9 +8,6 @@ from typing import Literal
 Role = Literal["reference", "version"]
 SystemKind = Literal["reference", "published", "mt"]
 
-#: Languages the harness knows how to segment and check. ISO 639-1.
-SUPPORTED_LANGS: frozenset[str] = frozenset({"fr", "es", "en", "it", "ar"})
-
 
 @dataclass(frozen=True)
 class Document:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.corpus import SUPPORTED_LANGS, System
+from eval.corpus import System
 from eval.errors import InputError
 from eval.formats import BILINGUAL_FORMATS, load_bilingual
+from eval.languages.codes import normalize_code
 from eval.manifest import load_yaml_mapping
 from eval.textio import normalize_text, read_lines, read_raw
 
@@ -33,13 +34,6 @@ class LineAlignedSet:
     bilingual: dict[str, Any] = field(default_factory=dict)  # system → its eval.formats.BilingualFile
 
 
-def _lang(value: Any, where: str) -> str:
-    lang = str(value or "")
-    if lang not in SUPPORTED_LANGS:
-        raise InputError(f"{where}: unknown language {lang!r}; use one of {', '.join(sorted(SUPPORTED_LANGS))}")
-    return lang
-
-
 def _check_count(name: str, where: str, n: int, expected: int) -> None:
     if n != expected:
         raise InputError(
@@ -52,11 +46,11 @@ def _from_lines(root: Path, spec: dict[str, Any], where: str, out: LineAlignedSe
     ref = spec.get("reference") or {}
     ref_path = root / str(ref.get("file", ""))
     out.references, out.inputs[str(ref_path)] = read_lines(ref_path)
-    out.ref_lang = _lang(ref.get("lang"), where)
+    out.ref_lang = normalize_code(ref.get("lang"), f"{where}: reference")
     if spec.get("source"):
         src_path = root / str(spec["source"].get("file", ""))
         out.sources, out.inputs[str(src_path)] = read_lines(src_path)
-        out.src_lang = _lang(spec["source"].get("lang"), where)
+        out.src_lang = normalize_code(spec["source"].get("lang"), f"{where}: source")
         _check_count("source " + src_path.name, where, len(out.sources), len(out.references))
     for sysspec in spec.get("systems") or []:
         path = root / str(sysspec.get("file", ""))
@@ -66,7 +60,7 @@ def _from_lines(root: Path, spec: dict[str, Any], where: str, out: LineAlignedSe
         out.systems.append(
             System(
                 name=name,
-                lang=_lang(sysspec.get("lang", out.ref_lang), where),
+                lang=normalize_code(sysspec.get("lang", out.ref_lang), f"{where}: system {name}"),
                 kind=sysspec.get("kind", "mt"),
                 segments=lines,
                 route="file",
@@ -107,11 +101,11 @@ def _from_table(root: Path, spec: dict[str, Any], fmt: str, where: str, out: Lin
     columns = list(rows[0])
     if ref_col not in columns:
         raise InputError(f"{path}: no {ref_col!r} column (columns: {', '.join(columns)})")
-    out.ref_lang = _lang(spec.get("ref_lang"), where)
+    out.ref_lang = normalize_code(spec.get("ref_lang"), f"{where}: ref_lang")
     out.references = [r.get(ref_col, "") for r in rows]
     if src_col in columns:
         out.sources = [r.get(src_col, "") for r in rows]
-        out.src_lang = _lang(spec.get("src_lang"), where)
+        out.src_lang = normalize_code(spec.get("src_lang"), f"{where}: src_lang")
     declared = spec.get("systems") or {}
     for col in columns:
         if col in (ref_col, src_col):
@@ -122,7 +116,7 @@ def _from_table(root: Path, spec: dict[str, Any], fmt: str, where: str, out: Lin
         out.systems.append(
             System(
                 name=col,
-                lang=_lang(meta.get("lang", out.ref_lang), where),
+                lang=normalize_code(meta.get("lang", out.ref_lang), f"{where}: system {col}"),
                 kind=meta.get("kind", "mt"),
                 segments=values,
                 route="file",
@@ -132,9 +126,10 @@ def _from_table(root: Path, spec: dict[str, Any], fmt: str, where: str, out: Lin
 
 def _from_bilingual(root: Path, spec: dict[str, Any], fmt: str, where: str, out: LineAlignedSet) -> None:
     data = load_bilingual(root, spec, fmt, where)
-    out.ref_lang, out.references, out.segment_ids = _lang(data.ref_lang, where), data.references, data.segment_ids
+    out.ref_lang = normalize_code(data.ref_lang, f"{where}: reference language")
+    out.references, out.segment_ids = data.references, data.segment_ids
     for system in data.systems:
-        system.lang = _lang(system.lang, f"{data.files[system.name].path}")
+        system.lang = normalize_code(system.lang, f"{data.files[system.name].path}")
     out.systems, out.inputs, out.bilingual = data.systems, data.inputs, dict(data.files)
 
 

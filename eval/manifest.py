@@ -8,8 +8,9 @@ from typing import Any
 
 import yaml
 
-from eval.corpus import SUPPORTED_LANGS, Document
+from eval.corpus import Document
 from eval.errors import InputError
+from eval.languages.codes import normalize_code
 from eval.textio import read_text
 
 ROLES = ("reference", "version")
@@ -54,7 +55,7 @@ def load_yaml_mapping(path: Path) -> dict[str, Any]:
 
 
 def load_manifest(corpus_dir: str | Path) -> Manifest:
-    """Read and validate manifest.yaml: known languages and roles, exactly one reference."""
+    """Read and validate manifest.yaml: valid language codes (normalised), known roles, exactly one reference."""
     root = Path(corpus_dir)
     path = root / "manifest.yaml"
     data = load_yaml_mapping(path)
@@ -65,13 +66,8 @@ def load_manifest(corpus_dir: str | Path) -> Manifest:
     for i, entry in enumerate(docs_raw, 1):
         if not isinstance(entry, dict) or "file" not in entry:
             raise InputError(f"{path}: document #{i} needs at least 'file', 'lang' and 'role'")
-        lang = str(entry.get("lang", ""))
+        lang = normalize_code(entry.get("lang", ""), f"{path}: document {entry['file']}")
         role = str(entry.get("role", ""))
-        if lang not in SUPPORTED_LANGS:
-            raise InputError(
-                f"{path}: document {entry['file']} has unknown language {lang!r}; "
-                f"use one of {', '.join(sorted(SUPPORTED_LANGS))}"
-            )
         if role not in ROLES:
             raise InputError(
                 f"{path}: document {entry['file']} has unknown role {role!r}; use 'reference' or 'version'"

@@ -244,8 +244,11 @@ def test_language_check_min_confidence_leaves_uncertain_lines() -> None:
 def test_language_check_config() -> None:
     assert language_check_from_config({"enabled": False}, LANGS) is None
     assert language_check_from_config({"enabled": True}, ["fr"]) is None
-    with pytest.raises(ConfigError, match="unknown: de"):
-        LanguageCheck(["fr", "de"])
+    assert language_check_from_config({"enabled": True}, ["fr", "tlh"]) is None  # lingua has no Klingon
+    with pytest.raises(ConfigError, match=r"identifiable: fr\)"):
+        LanguageCheck(["fr", "tlh"])
+    german = LanguageCheck(["fr", "de"], min_chars=10)
+    assert german.language_of("Die Polizei hat gestern die Grenze geschlossen.") == "de"
 
 
 def test_blank_lines_are_dropped_silently() -> None:
@@ -282,7 +285,7 @@ def test_bad_regex_is_a_config_error() -> None:
     [
         ([{"name": "x", "pattern": "a", "action": "delete"}], "unknown action 'delete'"),
         ([{"name": "x"}], "needs 'name' and 'pattern'"),
-        ([{"name": "x", "pattern": "a", "langs": ["de"]}], "unknown language"),
+        ([{"name": "x", "pattern": "a", "langs": ["xx"]}], "unknown language code 'xx'"),
         ([{"name": "x", "pattern": "a"}, {"name": "x", "pattern": "b"}], "defined twice"),
         ([{"name": "x", "pattern": "a", "flags": "i"}], "unknown key"),
     ],

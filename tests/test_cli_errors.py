@@ -52,7 +52,7 @@ def test_unknown_language_in_manifest(tmp_path: Path) -> None:
     manifest = corpus / "manifest.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("lang: it", "lang: xx"), encoding="utf-8")
     res = run_cli(tmp_path / "results", f"corpus.dir={corpus}", *QUICK)
-    assert_clean_failure(tmp_path / "results", res, r"manifest\.yaml: document it\.txt has unknown language 'xx'")
+    assert_clean_failure(tmp_path / "results", res, r"manifest\.yaml: document it\.txt: unknown language code 'xx'")
 
 
 def test_all_boilerplate_document(tmp_path: Path) -> None:

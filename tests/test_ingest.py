@@ -78,10 +78,21 @@ def _manifest(tmp_path: Path, body: str) -> Path:
 def test_unknown_language(tmp_path: Path) -> None:
     d = _manifest(
         tmp_path,
-        "documents:\n  - {file: fr.txt, lang: fr, role: reference}\n  - {file: de.txt, lang: de, role: version}\n",
+        "documents:\n  - {file: fr.txt, lang: fr, role: reference}\n  - {file: de.txt, lang: Deutsch, role: version}\n",
     )
-    with pytest.raises(InputError, match=r"manifest\.yaml: document de\.txt has unknown language 'de'"):
+    with pytest.raises(
+        InputError, match=r"manifest\.yaml: document de\.txt: unknown language code 'Deutsch'; did you mean 'de'\?"
+    ):
         load_manifest(d)
+
+
+def test_any_language_code_is_accepted_and_normalised(tmp_path: Path) -> None:
+    d = _manifest(
+        tmp_path,
+        "documents:\n  - {file: fr.txt, lang: deu, role: reference}\n  - {file: zh.txt, lang: zh_Hans, role: version}"
+        "\n",
+    )
+    assert [doc.lang for doc in load_manifest(d).documents] == ["de", "zh-Hans"]
 
 
 def test_unknown_role(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from eval.errors import ConfigError
 from eval.segmenting import segment_lines, split_sentences
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpora" / "dgsn-interpol-mena"
@@ -208,10 +207,3 @@ def test_blank_line_is_a_hard_break_in_split_sentences() -> None:
         "Hammouchi prend part à la réunion",
         "Le Directeur général a pris part\nà la réunion.",
     ]
-
-
-def test_unknown_language_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"'de'.*ar, en, es, fr, it"):
-        split_sentences("Guten Tag.", "de")
-    with pytest.raises(ConfigError, match="'pt'"):
-        segment_lines(["Bom dia."], "pt")

@@ -14,46 +14,67 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.detectors.base import AlignedPair, Detector, Span, TextSpan
+from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Span, TextSpan
 from eval.detectors.names_numbers import fold
 from eval.detectors.stopwords import is_content
-from eval.errors import GlossaryError
+from eval.errors import GlossaryError, InputError
+from eval.languages.codes import base_language, normalize_code
 
-LANGS = ("es", "en", "it", "ar")
+_NOTE = "note"
 
 
 @dataclass(frozen=True)
 class Term:
-    """One glossary entry: the French term and its approved translations per language."""
+    """One glossary entry: the term in the reference language and its approved translations per language."""
 
     source: str
     targets: dict[str, tuple[str, ...]]
     note: str = ""
+    source_lang: str = ""
+
+    def approved(self, lang: str) -> tuple[str, ...]:
+        """Approved translations for ``lang`` ("es-ES" falls back to an "es" column)."""
+        return self.targets.get(lang) or self.targets.get(base_language(lang), ())
+
+
+def _column_lang(value: str, where: str) -> str:
+    try:
+        return normalize_code(value, where)
+    except InputError as exc:
+        raise GlossaryError(str(exc)) from exc
 
 
 def _read_csv(path: Path) -> list[Term]:
     terms: list[Term] = []
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        if reader.fieldnames is None or "term_fr" not in reader.fieldnames:
-            raise GlossaryError(f"{path}:1: header must start with term_fr (columns: term_fr, es, en, it, ar, note)")
+        header = list(reader.fieldnames or [])
+        if not header or not header[0].startswith("term_"):
+            raise GlossaryError(
+                f"{path}:1: header must start with term_<reference language> (e.g. term_fr, term_en), then one "
+                "column per language code and an optional note column"
+            )
+        source_col = header[0]
+        source_lang = _column_lang(source_col[len("term_") :], f"{path}:1: column {source_col}")
+        columns = {c: _column_lang(c, f"{path}:1: column {c}") for c in header[1:] if c != _NOTE}
         for row in reader:
             line = reader.line_num
             if None in row or any(v is None for v in row.values()):
-                raise GlossaryError(f"{path}:{line}: wrong number of fields (expected {len(reader.fieldnames)})")
-            src = (row.get("term_fr") or "").strip()
+                raise GlossaryError(f"{path}:{line}: wrong number of fields (expected {len(header)})")
+            src = (row.get(source_col) or "").strip()
             if not src:
-                raise GlossaryError(f"{path}:{line}: empty term_fr")
+                raise GlossaryError(f"{path}:{line}: empty {source_col}")
             targets = {
-                lang: tuple(t.strip() for t in (row.get(lang) or "").split("|") if t.strip())
-                for lang in LANGS
-                if lang in row
+                lang: tuple(t.strip() for t in (row.get(col) or "").split("|") if t.strip())
+                for col, lang in columns.items()
             }
-            terms.append(Term(src, targets, (row.get("note") or "").strip()))
+            terms.append(Term(src, targets, (row.get(_NOTE) or "").strip(), source_lang))
     return terms
 
 
-def _read_tbx(path: Path) -> list[Term]:
+def _read_tbx(path: Path, source_lang: str) -> list[Term]:
+    """TBX entries; the term in ``source_lang`` (the reference language; by default the file's
+    xml:lang, else each entry's first language) is the source, the others are its translations."""
     from translate.storage import tbx
 
     try:
@@ -61,30 +82,36 @@ def _read_tbx(path: Path) -> list[Term]:
     except Exception as exc:  # translate-toolkit raises lxml errors carrying the line
         line = getattr(exc, "lineno", None) or "?"
         raise GlossaryError(f"{path}:{line}: TBX does not parse: {exc}") from exc
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    root_lang = store.document.getroot().get(xml_lang) if store.document is not None else None
+    wanted = source_lang or (_column_lang(root_lang, f"{path}: martif xml:lang") if root_lang else "")
     terms: list[Term] = []
     for unit in store.units:
-        targets: dict[str, list[str]] = {}
-        source = ""
+        by_lang: dict[str, list[str]] = {}
         for lang_set in unit.xmlelement.iter("{*}langSet", "langSet"):
-            lang = (lang_set.get("{http://www.w3.org/XML/1998/namespace}lang") or "").split("-")[0]
+            lang = _column_lang(lang_set.get(xml_lang) or "", f"{path}:{lang_set.sourceline}: langSet xml:lang")
             for term in lang_set.iter("{*}term", "term"):
-                text = (term.text or "").strip()
-                if lang == "fr" and not source:
-                    source = text
-                elif text:
-                    targets.setdefault(lang, []).append(text)
-        if source:
-            terms.append(Term(source, {k: tuple(v) for k, v in targets.items()}))
+                if (term.text or "").strip():
+                    by_lang.setdefault(lang, []).append((term.text or "").strip())
+        src_lang = next((k for k in by_lang if k == wanted or base_language(k) == wanted), None)
+        if src_lang is None and not wanted and by_lang:
+            src_lang = next(iter(by_lang))
+        if src_lang is not None:
+            source, *_ = by_lang.pop(src_lang)
+            terms.append(Term(source, {k: tuple(v) for k, v in by_lang.items()}, "", src_lang))
     return terms
 
 
-def load_glossary(path: str | Path) -> list[Term]:
-    """Read a glossary (.csv or .tbx); a file that does not parse raises GlossaryError(file:line)."""
+def load_glossary(path: str | Path, source_lang: str = "") -> list[Term]:
+    """Read a glossary (.csv or .tbx); a file that does not parse raises GlossaryError(file:line).
+
+    A CSV names its source language in its first column (term_<code>); ``source_lang`` picks the
+    source among a TBX entry's languages."""
     p = Path(path)
     if not p.is_file():
         raise GlossaryError(f"{p}: glossary file not found; set detector.terminology.glossary to a .csv or .tbx")
     if p.suffix.lower() == ".tbx":
-        return _read_tbx(p)
+        return _read_tbx(p, source_lang)
     if p.suffix.lower() == ".csv":
         return _read_csv(p)
     raise GlossaryError(f"{p}:1: unknown glossary format {p.suffix!r}; use .csv or .tbx")
@@ -161,23 +188,36 @@ class TerminologyDetector(Detector):
     terms: list[Term] = field(default_factory=list)
     aligner: Callable[[str, str], list[Any]] | None = None
     embedder: Any = None
+    ref_lang: str = ""
 
     def __post_init__(self) -> None:
         if self.glossary and not self.terms:
-            self.terms = load_glossary(self.glossary)
+            self.terms = load_glossary(self.glossary, self.ref_lang)
         if self.aligner is None and self.embedder is not None:
             from eval.detectors.omission_addition import make_aligner
 
             self.aligner = make_aligner(self.embedder)
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
+        if not self.terms:
+            raise DetectorSkipped(f"{self.name}: no glossary (set corpus.glossary or detector.terminology.glossary)")
         spans: list[Span] = []
         for p in pairs:
             if not p.ref.strip() or not p.hyp.strip():
                 continue
+            terms = [
+                t for t in self.terms if not t.source_lang or base_language(t.source_lang) == base_language(p.ref_lang)
+            ]
+            if not terms:
+                raise DetectorSkipped(
+                    f"{self.name}: the glossary's terms are in {self.terms[0].source_lang}, the reference is in "
+                    f"{p.ref_lang}; give a glossary whose first column is term_{p.ref_lang}"
+                )
+            if not any(t.approved(p.hyp_lang) for t in terms):
+                raise DetectorSkipped(f"{self.name}: the glossary has no {p.hyp_lang} column for {p.system}")
             links: list[Any] | None = None
-            for term in self.terms:
-                approved = term.targets.get(p.hyp_lang, ())
+            for term in terms:
+                approved = term.approved(p.hyp_lang)
                 if not approved:
                     continue
                 hits = find_term(p.ref, term.source)

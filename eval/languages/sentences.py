@@ -1,0 +1,128 @@
+"""Sentence splitting for any language: curated rules, else a maintained library, else one per line.
+
+Why an order: the curated rules (sentence_rules.py) are tuned and tested on the project's corpora and
+win where they exist; pysbd and then sentencex bring abbreviation lists for the languages they ship
+rules for; any other language keeps one sentence per line, and the capability table says so, rather
+than guessing boundaries with another language's abbreviations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from eval.languages.codes import base_language
+from eval.languages.sentence_rules import CURATED, split_paragraph
+
+SplitterKind = Literal["curated", "pysbd", "sentencex", "lines"]
+
+# The languages sentencex ships its own rules for (sentencex/languages/*); any other code makes it fall
+# back to English abbreviations, which is not a rule for that language.
+SENTENCEX_LANGS: frozenset[str] = frozenset(
+    [
+        "am",
+        "ar",
+        "bg",
+        "bn",
+        "ca",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "fi",
+        "fr",
+        "gu",
+        "hi",
+        "hy",
+        "it",
+        "ja",
+        "kk",
+        "kn",
+        "ml",
+        "mr",
+        "my",
+        "nl",
+        "pa",
+        "pl",
+        "pt",
+        "sk",
+        "ta",
+    ]
+)
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+@dataclass(frozen=True)
+class Splitter:
+    """Which splitter a language gets, and the sentence for the capability table."""
+
+    kind: SplitterKind
+    lang: str
+    note: str
+
+
+def _pysbd_langs() -> frozenset[str]:
+    from pysbd.languages import LANGUAGE_CODES
+
+    return frozenset(LANGUAGE_CODES)
+
+
+@lru_cache(maxsize=256)
+def splitter_for(lang: str) -> Splitter:
+    base = base_language(lang)
+    if base in CURATED:
+        return Splitter("curated", base, "the project's curated rules")
+    if base in _pysbd_langs():
+        return Splitter("pysbd", base, f"pysbd rules for {base}")
+    if base in SENTENCEX_LANGS:
+        return Splitter("sentencex", base, f"sentencex rules for {base}")
+    return Splitter("lines", base, "no sentence rules for this language: one sentence per line, as given")
+
+
+@lru_cache(maxsize=32)
+def _pysbd(lang: str) -> object:
+    import pysbd
+
+    return pysbd.Segmenter(language=lang, clean=False)
+
+
+def _split(text: str, splitter: Splitter) -> list[str]:
+    if splitter.kind == "curated":
+        return split_paragraph(text, splitter.lang)
+    if splitter.kind == "lines":
+        parts = [text]
+    elif splitter.kind == "pysbd":
+        parts = list(_pysbd(splitter.lang).segment(text))  # type: ignore[attr-defined]
+    else:
+        import sentencex
+
+        parts = list(sentencex.segment(splitter.lang, text))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def split_sentences(text: str, lang: str) -> list[str]:
+    """Split ``text`` into sentences; blank lines are hard breaks, single newlines are spaces."""
+    splitter = splitter_for(lang)
+    out: list[str] = []
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        if splitter.kind == "lines":
+            out.extend(line.strip() for line in paragraph.split("\n") if line.strip())
+        else:
+            out.extend(_split(paragraph, splitter))
+    return out
+
+
+def segment_lines(lines: list[str], lang: str) -> list[str]:
+    """Sentences of every line (one paragraph per line), in order, stripped, no empties.
+
+    A line never continues into the next one: scraped paragraphs and headlines lack end
+    punctuation, so line ends are always boundaries.
+    """
+    splitter = splitter_for(lang)
+    out: list[str] = []
+    for line in lines:
+        out.extend(_split(line, splitter))
+    return out

@@ -1,0 +1,101 @@
+"""The language layer: codes, sentence splitting for languages without curated rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.errors import InputError
+from eval.languages.codes import language_info, nearest_code, normalize_code
+from eval.languages.sentences import segment_lines, split_sentences, splitter_for
+from eval.linealigned import load_line_aligned
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("de", "de"),
+        ("deu", "de"),
+        ("ger", "de"),
+        ("de_DE", "de-DE"),
+        ("iw", "he"),
+        ("zh-Hans", "zh-Hans"),
+        ("cmn", "zh"),
+    ],
+)
+def test_codes_are_normalised(given: str, code: str) -> None:
+    assert normalize_code(given, "x") == code
+
+
+@pytest.mark.parametrize(("given", "hint"), [("German", "de"), ("fr.", "fr"), ("frn", "fr"), ("Chinese", "zh")])
+def test_a_bad_code_names_the_file_the_code_and_the_nearest_valid_one(given: str, hint: str) -> None:
+    assert nearest_code(given) == hint
+    with pytest.raises(InputError, match=rf"^m\.yaml: unknown language code '{given}'; did you mean '{hint}'\?"):
+        normalize_code(given, "m.yaml")
+
+
+@pytest.mark.parametrize("given", ["xx", "", "123", "und"])
+def test_an_unknown_code_without_a_near_one_says_so(given: str) -> None:
+    with pytest.raises(InputError, match=rf"m\.yaml: unknown language code '{given}'; use a BCP-47"):
+        normalize_code(given, "m.yaml")
+
+
+def test_script_and_direction_come_from_cldr() -> None:
+    he, fa, zh, de = (language_info(c) for c in ("he", "fa", "zh-Hant", "de"))
+    assert (he.script, he.rtl, he.cased) == ("Hebr", True, False)
+    assert (fa.script, fa.rtl) == ("Arab", True)
+    assert (zh.script, zh.rtl, zh.cased, zh.name) == ("Hant", False, False, "Chinese (Traditional)")
+    assert (de.script, de.direction, de.cased, de.name) == ("Latn", "ltr", True, "German")
+
+
+def test_german_and_chinese_split_with_a_library() -> None:
+    assert splitter_for("de").kind == "pysbd"
+    assert split_sentences("Herr Dr. Müller kam um 3 Uhr. Er ging nach Hause.", "de") == [
+        "Herr Dr. Müller kam um 3 Uhr.",
+        "Er ging nach Hause.",
+    ]
+    assert segment_lines(["我今天很高兴。你呢？", "我们走吧！"], "zh-Hans") == [
+        "我今天很高兴。",
+        "你呢？",
+        "我们走吧！",
+    ]
+
+
+def test_curated_rules_win_for_their_languages() -> None:
+    assert splitter_for("fr-CA").kind == "curated"
+    assert split_sentences("M. Dupont est venu. Il est parti.", "fr") == ["M. Dupont est venu.", "Il est parti."]
+
+
+def test_a_language_without_rules_keeps_one_sentence_per_line() -> None:
+    splitter = splitter_for("sw")
+    assert splitter.kind == "lines" and "one sentence per line" in splitter.note
+    assert segment_lines(["Habari. Za asubuhi.", "Asante."], "sw") == ["Habari. Za asubuhi.", "Asante."]
+
+
+def _line_set(root: Path, src: str, ref: str, lines: dict[str, list[str]]) -> Path:
+    for name, text in lines.items():
+        (root / name).write_text("\n".join(text) + "\n", encoding="utf-8")
+    (root / "manifest.yaml").write_text(
+        f"format: lines\nsource: {{file: src.txt, lang: {src}}}\nreference: {{file: ref.txt, lang: {ref}}}\n"
+        "systems:\n  - {name: sysA, file: sysA.txt}\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+@pytest.mark.parametrize(("src", "ref", "want"), [("en", "de", ("en", "de")), ("deu", "en-US", ("de", "en-US"))])
+def test_line_aligned_sets_with_a_german_or_an_english_reference_load(
+    tmp_path: Path, src: str, ref: str, want: tuple[str, str]
+) -> None:
+    root = _line_set(tmp_path, src, ref, {"src.txt": ["a", "b"], "ref.txt": ["c", "d"], "sysA.txt": ["e", "f"]})
+    data = load_line_aligned(root)
+    assert (data.src_lang, data.ref_lang, data.systems[0].lang) == (*want, want[1])
+
+
+def test_a_line_aligned_set_with_a_bad_code_names_the_manifest_and_the_part(tmp_path: Path) -> None:
+    root = _line_set(tmp_path, "en", "English", {"src.txt": ["a"], "ref.txt": ["c"], "sysA.txt": ["e"]})
+    with pytest.raises(
+        InputError, match=r"manifest\.yaml: reference: unknown language code 'English'; did you mean 'en'"
+    ):
+        load_line_aligned(root)
