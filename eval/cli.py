@@ -18,6 +18,7 @@ from omegaconf import DictConfig
 
 from eval.config import CONF_DIR, register_resolvers
 from eval.errors import EvalError
+from eval.resume import completed_run, config_fingerprint
 
 register_resolvers()
 
@@ -38,6 +39,11 @@ def _task(cfg: DictConfig) -> str | None:
     hc = HydraConfig.get()
     tmp_dir = Path(hc.runtime.output_dir)
     multirun = hc.mode == RunMode.MULTIRUN
+    done = completed_run(Path(cfg.results_dir) / "runs", config_fingerprint(cfg)) if multirun and cfg.resume else None
+    if done is not None:  # resume: an earlier run of this sweep finished this job
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        print(f"resume: {done} is complete for this config; job skipped")
+        return str(done)
     try:
         summary = run(cfg, tmp_dir)
         final = finalize_run_dir(tmp_dir, Path(cfg.results_dir))

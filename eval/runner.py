@@ -33,6 +33,7 @@ from eval.formats import BILINGUAL_FORMATS
 from eval.formats.runfolder import span_record, unit_ids, write_xliff_findings
 from eval.metrics.base import Metric, MetricResult, ScoringInput
 from eval.metrics.unique import unique_metrics
+from eval.resume import config_fingerprint
 from eval.translators.base import Translator
 
 log = logging.getLogger(__name__)
@@ -742,6 +743,7 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
         "models": state.models,
         "skipped": state.skipped,
         "detector_stats": state.detector_stats,
+        "config_fingerprint": config_fingerprint(state.cfg),
         "xliff_findings": xliff_out,
         "systems": [
             {

@@ -1,7 +1,13 @@
-"""Hydra callback that gathers every sweep job's scores.csv into one summary table (CSV + Markdown)."""
+"""Hydra callback that gathers every sweep job's scores.csv into one summary table (CSV + Markdown).
+
+Launchers run ``on_job_end`` where the job runs (a joblib worker, a SLURM node), not in the process that
+launched the sweep, so each job leaves a small record in the sweep folder (``jobs/<num>.json``) and
+``on_multirun_end`` reads them all: the summary is the same with the basic, joblib or submitit launcher.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from datetime import datetime
@@ -50,10 +56,27 @@ def to_markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+JOBS_DIR = "jobs"
+
+
+def write_job_record(sweep_dir: Path, num: int, overrides: str, run_dir: str | None) -> None:
+    """One job's outcome, written where it ran; the rename makes it appear whole or not at all."""
+    folder = sweep_dir / JOBS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{num}.json.tmp"
+    tmp.write_text(json.dumps({"num": num, "overrides": overrides, "run_dir": run_dir}), encoding="utf-8")
+    tmp.replace(folder / f"{num}.json")
+
+
+def read_job_records(sweep_dir: Path) -> list[tuple[str, str | None]]:
+    """(overrides, run folder or None) of every job that reported, in job order."""
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in (sweep_dir / JOBS_DIR).glob("*.json")]
+    return [(r["overrides"], r["run_dir"]) for r in sorted(records, key=lambda r: int(r["num"]))]
+
+
 class SweepSummary(Callback):
     def __init__(self, out_dir: str) -> None:
         self.out_dir = Path(out_dir)
-        self.jobs: list[tuple[str, str | None]] = []
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         overrides = " ".join(job_return.overrides or []) if job_return is not None else ""
@@ -62,21 +85,23 @@ class SweepSummary(Callback):
             value = job_return.return_value
         except Exception:  # a failed job re-raises its exception here; summarized as "failed"
             value = None
-        self.jobs.append((overrides, value))
+        write_job_record(Path(str(config.hydra.sweep.dir)), int(config.hydra.job.num), overrides, value)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        if not self.jobs:
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        jobs = read_job_records(sweep_dir) if (sweep_dir / JOBS_DIR).is_dir() else []
+        if not jobs:
             return
-        df = summarize_runs(self.jobs)
+        shutil.rmtree(sweep_dir / JOBS_DIR)
+        df = summarize_runs(jobs)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         self.out_dir.mkdir(parents=True, exist_ok=True)
         csv_path = self.out_dir / f"{stamp}_summary.csv"
         md_path = csv_path.with_suffix(".md")
         df.to_csv(csv_path, index=False)
-        common = sorted(set.intersection(*(set(o.split()) for o, _ in self.jobs))) if len(self.jobs) > 1 else []
-        header = f"Sweep of {len(self.jobs)} jobs; common overrides: {' '.join(common) or '(none)'}\n\n"
+        common = sorted(set.intersection(*(set(o.split()) for o, _ in jobs))) if len(jobs) > 1 else []
+        header = f"Sweep of {len(jobs)} jobs; common overrides: {' '.join(common) or '(none)'}\n\n"
         md_path.write_text(header + to_markdown(df), encoding="utf-8")
-        sweep_dir = Path(str(config.hydra.sweep.dir))
         if (sweep_dir / "multirun.yaml").is_file():
             shutil.copy(sweep_dir / "multirun.yaml", csv_path.with_name(f"{stamp}_multirun.yaml"))
         if sweep_dir.is_dir() and not [p for p in sweep_dir.iterdir() if p.name != "multirun.yaml"]:
