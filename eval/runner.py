@@ -7,12 +7,11 @@ when the config selects them.
 
 from __future__ import annotations
 
-import json
 import logging
 import platform
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -23,11 +22,13 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from eval import __version__
+from eval import runfolder as rf
 from eval.align.sentences import Bead
 from eval.cache import Cache
 from eval.config import instantiate_with
 from eval.corpus import System
-from eval.detectors.base import AlignedPair, Span, SystemResult
+from eval.detectors.base import AlignedPair, Detector, Span
+from eval.embedders.base import Embedder
 from eval.errors import AlignmentError, ConfigError, EvalError
 from eval.formats import BILINGUAL_FORMATS
 from eval.formats.runfolder import span_record, unit_ids, write_xliff_findings
@@ -87,7 +88,6 @@ class RunState:
     models: dict[str, str] = field(default_factory=dict)
     stats: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     uncovered: list[tuple[str, str, str]] = field(default_factory=list)  # (system, lang, reason) of MT not produced
-    xcomet_spans: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)  # per system, per bead
     # system → detector → its counters (links judged, cleared, re-checked…): how a finding count came about
     detector_stats: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     line_aligned: bool = False
@@ -349,7 +349,7 @@ def scored_pairs(pairs: list[AlignedPair]) -> list[AlignedPair]:
 
 def reads_bridge(metric: Metric) -> bool:
     """n-gram metrics and reference-based COMET need the hypothesis in the reference's language."""
-    return metric.same_language or getattr(metric, "mode", "") == "ref"
+    return metric.reads_reference_language
 
 
 def metric_input(metric: Metric, pairs: list[AlignedPair], state: RunState, system: System) -> ScoringInput | str:
@@ -390,15 +390,12 @@ def segment_stats(metric: Metric, result: MetricResult) -> np.ndarray:
     """Per-segment sufficient statistics: sacrebleu's own, or (score, 1) for segment-averaged metrics."""
     from eval.scoring.bootstrap import mean_stats
 
-    stats = result.extra.get("stats")
-    return np.asarray(stats) if stats is not None else mean_stats(result.segments)
+    return np.asarray(result.stats) if result.stats is not None else mean_stats(result.segments)
 
 
 def bootstrap_spec(metric: Metric) -> tuple[str, dict[str, Any]]:
     """The statistic family the bootstrap resamples and its corpus-formula arguments."""
-    from eval.metrics.sacrebleu_base import SacrebleuMetric
-
-    return metric.bootstrap_spec() if isinstance(metric, SacrebleuMetric) else ("mean", {})
+    return metric.bootstrap_spec()
 
 
 def confidence_interval(metric: Metric, stats: np.ndarray, cfg: DictConfig) -> tuple[float | None, float | None]:
@@ -467,12 +464,13 @@ def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
                 }
             )
             bead_ids = [i for i, p in enumerate(state.pairs[system.name]) if p.ref_ids]  # indices of ``pairs``
-            error_spans = result.extra.get("error_spans")
-            if isinstance(error_spans, list):  # XCOMET: keep its spans, per bead, for the xcomet_spans detector
-                per_bead: list[list[dict[str, Any]]] = [[] for _ in state.pairs[system.name]]
-                for i, found in zip(bead_ids, error_spans, strict=True):
-                    per_bead[i] = list(found or [])
-                state.xcomet_spans[system.name] = per_bead
+            if result.error_spans is not None:  # XCOMET: its spans ride on the beads, for the xcomet_spans detector
+                per_bead: list[tuple[dict[str, Any], ...]] = [() for _ in state.pairs[system.name]]
+                for i, found in zip(bead_ids, result.error_spans, strict=True):
+                    per_bead[i] = tuple(found or ())
+                state.pairs[system.name] = [
+                    replace(p, metric_spans=found) for p, found in zip(state.pairs[system.name], per_bead, strict=True)
+                ]
             for bead, pair, seg in zip(bead_ids, pairs, result.segments, strict=True):
                 state.segment_rows.append(
                     {
@@ -558,7 +556,7 @@ def project_pairs(state: RunState, system: System, base_pairs: list[AlignedPair]
 # -------------------------------------------------------------------------------------------- detectors
 
 
-def run_detectors(state: RunState, detectors: dict[str, Any]) -> None:
+def run_detectors(state: RunState, detectors: dict[str, Detector]) -> None:
     """Each detector over every system at once (it may batch its encoder calls across them), then
     one merge per system."""
     from eval.detectors.merge import merge_spans
@@ -566,10 +564,7 @@ def run_detectors(state: RunState, detectors: dict[str, Any]) -> None:
     systems = {s.name: state.pairs[s.name] for s in state.systems}
     found: dict[str, list[Span]] = {name: [] for name in systems}
     for name, detector in _progress(list(detectors.items()), "spans", bool(state.cfg.progress)):
-        if hasattr(detector, "error_spans"):
-            results = _xcomet_results(state, name, detector)
-        else:
-            results = detector.detect_systems(systems)
+        results = detector.detect_systems(systems)
         for system in state.systems:
             result = results[system.name]
             if result.skipped is not None:
@@ -580,21 +575,6 @@ def run_detectors(state: RunState, detectors: dict[str, Any]) -> None:
                 state.detector_stats.setdefault(system.name, {})[name] = dict(result.stats)
     for system in state.systems:
         state.spans.extend(merge_spans(found[system.name]))
-
-
-def _xcomet_results(state: RunState, name: str, detector: Any) -> dict[str, SystemResult]:
-    """XCOMET's own spans, from the xcomet metric of this run, system by system."""
-    out: dict[str, SystemResult] = {}
-    for system in state.systems:
-        if system.name not in state.xcomet_spans:
-            out[system.name] = SystemResult(
-                skipped=f"{name} for lang {system.lang}: needs metric=xcomet with an available "
-                "XCOMET checkpoint (metric.xcomet.model=/path/to/checkpoint)"
-            )
-            continue
-        detector.error_spans = state.xcomet_spans[system.name]
-        out.update(detector.detect_systems({system.name: state.pairs[system.name]}))
-    return out
 
 
 def mqm_rows(state: RunState) -> list[dict[str, Any]]:
@@ -664,71 +644,33 @@ def alignment_rows(state: RunState) -> list[dict[str, Any]]:
     return rows
 
 
-SCORE_COLUMNS = [
-    "system",
-    "lang",
-    "kind",
-    "metric",
-    "score",
-    "ci_low",
-    "ci_high",
-    "route",
-    "round_trip",
-    "status",
-    "reason",
-    "signature",
-]
+def metric_infos(metrics: dict[str, Metric], with_mqm: bool) -> dict[str, dict[str, Any]]:
+    """What each metric of scores.csv is (direction, scale, display precision...), for the reports."""
+    from eval.scoring.mqm import MQM_METRIC
+
+    infos = [m.info() for m in metrics.values()] + ([MQM_METRIC] if with_mqm else [])
+    return {i.name: i.to_dict() for i in infos}
 
 
-def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Translator | None) -> None:
+def write_run_folder(
+    state: RunState,
+    mqm: list[dict[str, Any]],
+    translator: Translator | None,
+    metrics: dict[str, Metric],
+    detectors: dict[str, Detector],
+) -> None:
     d = state.run_dir
     d.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(state.score_rows, columns=SCORE_COLUMNS).to_csv(d / "scores.csv", index=False)
-    pd.DataFrame(
-        state.segment_rows, columns=["system", "lang", "bead", "ref_ids", "hyp_ids", "metric", "score", "unit_ids"]
-    ).to_csv(d / "segments.csv", index=False)
-    pd.DataFrame(
-        alignment_rows(state),
-        columns=[
-            "system",
-            "lang",
-            "bead",
-            "bead_type",
-            "ref_ids",
-            "hyp_ids",
-            "similarity",
-            "ref_text",
-            "hyp_text",
-            "bridge_text",
-            "unit_ids",
-        ],
-    ).to_csv(d / "alignment.csv", index=False)
-    pd.DataFrame(state.cleaning_rows, columns=["document", "lang", "line_no", "rule", "action", "text"]).to_csv(
-        d / "cleaning.csv", index=False
-    )
-    sig_columns = [
-        "lang",
-        "metric",
-        "method",
-        "baseline",
-        "system",
-        "baseline_score",
-        "system_score",
-        "delta",
-        "ci_low",
-        "ci_high",
-        "p_value",
-    ]
-    pd.DataFrame(state.significance_rows, columns=sig_columns).to_csv(d / "significance.csv", index=False)
-    from eval.scoring.mqm import BASE_COLUMNS
-
-    pd.DataFrame(mqm, columns=list(mqm[0]) if mqm else list(BASE_COLUMNS)).to_csv(d / "mqm.csv", index=False)
-    with (d / "spans.jsonl").open("w", encoding="utf-8") as fh:
-        for span in state.spans:
-            fh.write(json.dumps(span_record(span, state.segment_ids), ensure_ascii=False) + "\n")
+    rf.write_table(d / rf.SCORES.file, rf.SCORES, state.score_rows)
+    rf.write_table(d / rf.SEGMENTS.file, rf.SEGMENTS, state.segment_rows)
+    rf.write_table(d / rf.ALIGNMENT.file, rf.ALIGNMENT, alignment_rows(state))
+    rf.write_table(d / rf.CLEANING.file, rf.CLEANING, state.cleaning_rows)
+    rf.write_table(d / rf.SIGNIFICANCE.file, rf.SIGNIFICANCE, state.significance_rows)
+    rf.write_table(d / rf.MQM.file, rf.MQM, mqm)
+    rf.write_spans(d, (span_record(span, state.segment_ids) for span in state.spans))
     xliff_out = write_xliff_findings(state.bilingual, state.spans, state.segment_ids, d)
     apertium: dict[str, str] = {}
-    if translator is not None and hasattr(translator, "package_versions"):
+    if translator is not None:
         apertium = translator.package_versions()
     manifest = {
         "harness_version": __version__,
@@ -741,6 +683,8 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
         "inputs": state.inputs,
         "signatures": state.signatures,
         "models": state.models,
+        "metrics": metric_infos(metrics, with_mqm=bool(mqm)),
+        "detectors": {name: det.needs().to_dict() for name, det in detectors.items()},
         "skipped": state.skipped,
         "detector_stats": state.detector_stats,
         "config_fingerprint": config_fingerprint(state.cfg),
@@ -758,8 +702,8 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
         ],
         "reference": {"lang": state.ref_lang, "segments": len(state.ref_sents)},
     }
-    (d / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    (d / "config.resolved.yaml").write_text(OmegaConf.to_yaml(state.cfg, resolve=True), encoding="utf-8")
+    rf.write_manifest(d, manifest)
+    (d / rf.CONFIG_FILE).write_text(OmegaConf.to_yaml(state.cfg, resolve=True), encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------- summary
@@ -767,7 +711,7 @@ def write_run_folder(state: RunState, mqm: list[dict[str, Any]], translator: Tra
 
 def console_summary(state: RunState) -> str:
     """The final table on the console: one row per system, one column per metric."""
-    df = pd.DataFrame(state.score_rows, columns=SCORE_COLUMNS)
+    df = pd.DataFrame(state.score_rows, columns=rf.SCORES.names)
     ok = df[df.status == "ok"].copy()
     if ok.empty:
         return "no scores"
@@ -795,10 +739,10 @@ def build_metrics(cfg: DictConfig, embedder: Any, cache: Cache) -> dict[str, Met
 
 
 def build_detectors(
-    cfg: DictConfig, embedder: Any, translator: Translator | None, cache: Cache, state: RunState
-) -> dict[str, Any]:
+    cfg: DictConfig, embedder: Embedder | None, translator: Translator | None, cache: Cache, state: RunState
+) -> dict[str, Detector]:
     detectors = {}
-    if embedder is not None and hasattr(embedder, "with_precision"):
+    if embedder is not None:
         # bfloat16 where native (cfg.detector_precision); sentence alignment and metrics stay float32
         embedder = embedder.with_precision(str(cfg.get("detector_precision", "float32")))
         state.models["detector_precision"] = embedder.precision
@@ -853,7 +797,7 @@ def run(cfg: DictConfig, run_dir: Path) -> str:
     embedder = None
     if cfg.get("embedder"):
         embedder = instantiate_with(cfg.embedder, cache=Cache(cfg.cache.dir, "embed", bool(cfg.cache.enabled)))
-        state.models["embedder"] = getattr(embedder, "model_id", "") or str(cfg.embedder._target_)
+        state.models["embedder"] = embedder.model_id or str(cfg.embedder._target_)
     elif not state.line_aligned:
         raise ConfigError("a documents corpus needs an embedder for sentence alignment: set embedder=e5")
     align_systems(state, embedder)
@@ -864,7 +808,7 @@ def run(cfg: DictConfig, run_dir: Path) -> str:
     detectors = build_detectors(cfg, embedder, translator, cache, state)
     run_detectors(state, detectors)
     mqm = mqm_rows(state)
-    write_run_folder(state, mqm, translator)
+    write_run_folder(state, mqm, translator, metrics, detectors)
     if cfg.get("report"):
         from eval.reports import build_reports
 

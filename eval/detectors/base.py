@@ -7,7 +7,9 @@ mt-metrics-eval's ``Error`` and XCOMET's ``error_spans``, plus the link back to 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 Severity = Literal["minor", "major", "critical"]
@@ -96,6 +98,8 @@ class AlignedPair:
     similarity: float
     bridge: str | None = None
     unknown: tuple[str, ...] = ()
+    # the error spans a span-producing metric (XCOMET) found in this bead, when one ran
+    metric_spans: tuple[dict[str, Any], ...] | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -107,26 +111,58 @@ class SystemResult:
     skipped: str | None = None
 
 
+DetectorInput = Literal["bridge", "token_states", "sentence_vectors", "translator", "glossary", "metric_spans"]
+
+
+@dataclass(frozen=True)
+class DetectorNeeds:
+    """What a detector reads beyond the aligned beads, and the languages it covers.
+
+    ``languages`` None: any language (a detector that lacks a resource for one still skips it with
+    ``DetectorSkipped``, saying why). ``metric_spans``: the beads must carry a span-producing
+    metric's spans (``AlignedPair.metric_spans``), so that metric must be selected.
+    """
+
+    inputs: tuple[DetectorInput, ...] = ()
+    languages: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"inputs": list(self.inputs), "languages": list(self.languages) if self.languages is not None else None}
+
+
 class Detector(ABC):
-    """A detector; ``name`` is its config name. Missing resources → ``DetectorSkipped``."""
+    """A detector; ``name`` is its config name. Missing resources → ``DetectorSkipped``.
+
+    Its counters (links judged, cleared...) are part of what it returns (``SystemResult.stats``). A
+    detector that counts overrides ``detect_system``; the default returns ``stats``, the counters a
+    ``detect`` call may leave there (the older convention, kept for existing detectors).
+    """
 
     name: str = "detector"
+    stats: Mapping[str, int] = MappingProxyType({})
+
+    def needs(self) -> DetectorNeeds:
+        """What this detector reads and which languages it covers; this default: the beads, any language."""
+        return DetectorNeeds()
 
     @abstractmethod
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
         """Find error spans in one system's aligned pairs."""
 
+    def detect_system(self, pairs: list[AlignedPair]) -> SystemResult:
+        """One system's spans and counters."""
+        spans = self.detect(pairs)
+        return SystemResult(spans, dict(self.stats))
+
     def detect_systems(self, systems: dict[str, list[AlignedPair]]) -> dict[str, SystemResult]:
-        """Every system of a run. This default runs ``detect`` once per system; a detector whose cost
-        is in encoder calls overrides it to batch them across systems (small batches waste the CPU)."""
+        """Every system of a run. This default runs ``detect_system`` once per system; a detector whose
+        cost is in encoder calls overrides it to batch them across systems (small batches waste the CPU)."""
         out: dict[str, SystemResult] = {}
         for name, pairs in systems.items():
             try:
-                spans = self.detect(pairs)
+                out[name] = self.detect_system(pairs)
             except DetectorSkipped as exc:
                 out[name] = SystemResult(skipped=str(exc))
-                continue
-            out[name] = SystemResult(spans, dict(getattr(self, "stats", None) or {}))
         return out
 
 

@@ -27,7 +27,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eval.align.words import Word
-from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Severity, Span, SystemResult, TextSpan
+from eval.detectors.base import (
+    AlignedPair,
+    Detector,
+    DetectorNeeds,
+    DetectorSkipped,
+    Severity,
+    Span,
+    SystemResult,
+    TextSpan,
+)
 from eval.detectors.bridge_links import (
     BridgeLink,
     WordIndex,
@@ -376,6 +385,9 @@ class MistranslationDetector(Detector):
     # same reference word is a legitimate rendering (two independent translators agree).
     peers: dict[str, list[AlignedPair]] | None = None
     stats: dict[str, int] = field(default_factory=dict)
+
+    def needs(self) -> DetectorNeeds:
+        return DetectorNeeds(inputs=("bridge", "token_states", "sentence_vectors"))
 
     def __post_init__(self) -> None:
         if self.word_similarity is None and self.embedder is not None:

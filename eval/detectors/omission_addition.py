@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.detectors.base import AlignedPair, Detector, Severity, Span, SystemResult, TextSpan
+from eval.detectors.base import AlignedPair, Detector, DetectorNeeds, Severity, Span, SystemResult, TextSpan
 from eval.detectors.names_numbers import fold
 from eval.detectors.stopwords import is_content, tokens
 from eval.embedders.base import TokenStates
@@ -66,6 +66,9 @@ class OmissionAdditionDetector(Detector):
     _vectors: dict[str, tuple[TokenStates, np.ndarray]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+    def needs(self) -> DetectorNeeds:
+        return DetectorNeeds(inputs=("bridge", "token_states"))
 
     def __post_init__(self) -> None:
         if self.aligner is None and self.embedder is not None:

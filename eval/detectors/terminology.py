@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Span, TextSpan
+from eval.detectors.base import AlignedPair, Detector, DetectorNeeds, DetectorSkipped, Span, TextSpan
 from eval.detectors.names_numbers import fold
 from eval.detectors.stopwords import is_content
 from eval.errors import GlossaryError, InputError
@@ -189,6 +189,9 @@ class TerminologyDetector(Detector):
     aligner: Callable[[str, str], list[Any]] | None = None
     embedder: Any = None
     ref_lang: str = ""
+
+    def needs(self) -> DetectorNeeds:
+        return DetectorNeeds(inputs=("glossary", "token_states"))
 
     def __post_init__(self) -> None:
         if self.glossary and not self.terms:

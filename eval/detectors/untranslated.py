@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eval.align.words import Word
-from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Span, TextSpan
+from eval.detectors.base import AlignedPair, Detector, DetectorNeeds, DetectorSkipped, Span, TextSpan
 from eval.detectors.bridge_links import cached_words
 from eval.errors import MissingApertiumError
 
@@ -115,6 +115,9 @@ class UntranslatedDetector(Detector):
     use_lexicon: bool = True
     lexicon: Any = None
     _detector: Any = None
+
+    def needs(self) -> DetectorNeeds:
+        return DetectorNeeds(languages=tuple(self.languages))
 
     def _dictionary_spans(self, pairs: list[AlignedPair], taken: list[Span]) -> list[Span]:
         """Foreign phrases inside a clause, from the Apertium analysers (skipped when absent)."""

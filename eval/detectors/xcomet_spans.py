@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eval.detectors.base import AlignedPair, Detector, Severity, Span, TextSpan
+from eval.detectors.base import AlignedPair, Detector, DetectorNeeds, DetectorSkipped, Severity, Span, TextSpan
 
 _SEVERITIES: dict[str, Severity] = {"minor": "minor", "major": "major", "critical": "critical"}
 
@@ -29,7 +29,8 @@ def link_span(ref: str, hyp_start: int, hyp_end: int, links: list[Any]) -> TextS
 class XCometSpansDetector(Detector):
     """Turns per-bead XCOMET ``error_spans`` (list of {text,start,end,severity,confidence}) into Spans.
 
-    ``error_spans[i]`` belongs to ``pairs[i]`` (the runner passes the metric's segment output).
+    In a run the beads carry them (``AlignedPair.metric_spans``, set by the metrics stage from the
+    xcomet metric); ``error_spans[i]``, when given, belongs to ``pairs[i]`` (direct use, tests).
     """
 
     name: str = "xcomet_spans"
@@ -43,9 +44,22 @@ class XCometSpansDetector(Detector):
 
             self.aligner = make_aligner(self.embedder)
 
+    def needs(self) -> DetectorNeeds:
+        return DetectorNeeds(inputs=("metric_spans", "token_states"))
+
+    def _per_bead(self, pairs: list[AlignedPair]) -> list[list[dict[str, Any]]]:
+        if self.error_spans:
+            return self.error_spans
+        if pairs and all(p.metric_spans is None for p in pairs):
+            raise DetectorSkipped(
+                f"{self.name} for lang {pairs[0].hyp_lang}: needs metric=xcomet with an available "
+                "XCOMET checkpoint (metric.xcomet.model=/path/to/checkpoint)"
+            )
+        return [list(p.metric_spans or ()) for p in pairs]
+
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
         spans: list[Span] = []
-        for p, found in zip(pairs, self.error_spans, strict=False):
+        for p, found in zip(pairs, self._per_bead(pairs), strict=False):
             if not found or not p.hyp.strip():
                 continue
             links = self.aligner(p.ref, p.hyp) if self.aligner and p.ref.strip() else []

@@ -22,10 +22,19 @@ class TokenStates:
 
 
 class Embedder(ABC):
-    """A multilingual encoder. ``embed`` returns L2-normalized rows, one per text."""
+    """A multilingual encoder. ``embed`` returns L2-normalized rows, one per text.
+
+    ``model_id`` names the weights (manifest.json ``models``); ``precision`` is the dtype its passes run
+    in, and ``with_precision`` gives a view of the same encoder at another one.
+    """
 
     name: str = "embedder"
     model_id: str = ""
+    precision: str = "float32"
+
+    def with_precision(self, precision: str) -> Embedder:
+        """The same encoder computing at ``precision``; an encoder with a single precision returns itself."""
+        return self
 
     @abstractmethod
     def embed(self, texts: list[str]) -> np.ndarray:

@@ -15,6 +15,7 @@ from eval.metrics.base import Metric, MetricResult, ScoringInput
 
 class AdequacyMetric(Metric):
     same_language = False
+    scale = (-100.0, 100.0)  # cosine × 100
 
     def __init__(self, embedder: Embedder | None = None, unaligned_counts_as: float = 0.0) -> None:
         self.embedder = embedder

@@ -59,6 +59,8 @@ class CometMetric(Metric):
     """
 
     same_language = False
+    scale = (None, None)  # COMET's regression heads are not bounded (most scores fall in 0..1)
+    display_precision = 3
 
     def __init__(
         self,
@@ -83,6 +85,7 @@ class CometMetric(Metric):
             raise ConfigError(f"metric {NAMES[mode]}: batch_size={batch_size} must be >= 1.")
         self.mode: str = mode
         self.name = NAMES[mode]
+        self.produces_spans = mode == "xcomet"
         self.model_id = model or DEFAULT_MODELS[mode]
         self.batch_size = batch_size
         self.threads = threads
@@ -98,6 +101,11 @@ class CometMetric(Metric):
         self._emb_memo: dict[str, np.ndarray] = {}
 
     # ---- public API -------------------------------------------------------------------------
+
+    @property
+    def reads_reference_language(self) -> bool:
+        """Reference-based COMET compares the version with a reference in its own language (the bridge)."""
+        return self.mode == "ref"
 
     def score(self, data: ScoringInput) -> MetricResult:
         """Score one system (segment scores, corpus = their mean, as comet-score)."""

@@ -35,6 +35,7 @@ class SacrebleuMetric(Metric):
     """A sacrebleu metric. Subclasses build ``corpus_metric`` and ``sentence_metric`` objects."""
 
     name = "sacrebleu"
+    produces_stats = True
 
     def __init__(self) -> None:
         self.corpus_metric: Any = None
@@ -54,7 +55,7 @@ class SacrebleuMetric(Metric):
         return [float(compute(list(row)).score) for row in stats]
 
     def bootstrap_spec(self) -> tuple[str, dict[str, Any]]:
-        """(statistic family, arguments of the corpus formula) for eval.scoring.bootstrap."""
+        """Resample sacrebleu's own statistics with the corpus formula of this metric."""
         return self.name, {}
 
     def signature(self) -> str:
@@ -70,5 +71,5 @@ class SacrebleuMetric(Metric):
             segments=self.segments_from_stats(stats),
             signature=self.signature(),
             higher_is_better=self.higher_is_better,
-            extra={"stats": stats},
+            stats=stats,
         )

@@ -10,6 +10,7 @@ from eval.metrics.sacrebleu_base import SacrebleuMetric
 class TerMetric(SacrebleuMetric):
     name = "ter"
     higher_is_better = False
+    scale = (0.0, None)  # edits per reference word, in %: more edits than words is possible
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""Read a run folder (the contract in design.md) into pandas frames.
+"""Read a run folder (the contract: eval.runfolder) into pandas frames.
 
 Why: reports are built from the run folder only, never by recomputing, so that a report can be
 regenerated years later from the tables alone. Every CSV is read as text first (ids such as "3;4",
@@ -16,43 +16,26 @@ from typing import Any
 import pandas as pd
 
 from eval.errors import RunFolderError
+from eval.runfolder import (
+    ALIGNMENT,
+    CLEANING,
+    MANIFEST_FILE,
+    MQM,
+    REQUIRED_FILES,
+    SCORES,
+    SEGMENTS,
+    SIGNIFICANCE,
+    SPANS_FILE,
+    TABLES,
+)
 
 log = logging.getLogger(__name__)
 
-REQUIRED_FILES: tuple[str, ...] = (
-    "scores.csv",
-    "alignment.csv",
-    "segments.csv",
-    "spans.jsonl",
-    "mqm.csv",
-    "cleaning.csv",
-    "manifest.json",
-)
-OPTIONAL_FILES: tuple[str, ...] = ("significance.csv",)
-
-# Columns a report needs (the contract may carry more; extra columns are kept).
-_COLUMNS: dict[str, tuple[str, ...]] = {
-    "scores.csv": ("system", "lang", "kind", "metric", "score", "ci_low", "ci_high", "route", "round_trip", "status"),
-    "alignment.csv": ("system", "lang", "bead", "ref_ids", "hyp_ids", "ref_text", "hyp_text"),
-    "segments.csv": ("system", "lang", "bead", "metric", "score"),
-    "mqm.csv": ("system", "lang"),
-    "cleaning.csv": ("document", "lang", "rule", "action", "text"),
-    "significance.csv": ("lang", "metric", "baseline", "system", "delta"),
-}
-_NUMERIC: dict[str, tuple[str, ...]] = {
-    "scores.csv": ("score", "ci_low", "ci_high"),
-    "alignment.csv": ("bead", "similarity"),
-    "segments.csv": ("bead", "score"),
-    "mqm.csv": ("eval_words", "n_minor", "n_major", "n_critical", "apt", "npt", "oqs", "threshold"),
-    "cleaning.csv": ("line_no",),
-    "significance.csv": ("baseline_score", "system_score", "delta", "ci_low", "ci_high", "p_value"),
-}
+# Columns a report needs (the contract may carry more; extra columns are kept): eval.runfolder.
+_COLUMNS: dict[str, tuple[str, ...]] = {t.file: t.required for t in TABLES}
+_NUMERIC: dict[str, tuple[str, ...]] = {t.file: t.numeric for t in TABLES}
 # Optional text columns a report reads; created empty when a run folder lacks them.
-_DEFAULT_TEXT: dict[str, tuple[str, ...]] = {
-    "scores.csv": ("reason", "signature"),
-    "alignment.csv": ("bead_type", "bridge_text"),
-    "significance.csv": ("method",),
-}
+_DEFAULT_TEXT: dict[str, tuple[str, ...]] = {t.file: t.optional_text for t in TABLES}
 
 
 @dataclass
@@ -99,9 +82,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     for col in _NUMERIC.get(name, ()):
         if col in frame.columns:
             frame[col] = pd.to_numeric(frame[col].replace("", None), errors="coerce")
-    if name == "scores.csv":
+    if name == SCORES.file:
         frame["round_trip"] = frame["round_trip"].str.strip().str.lower().isin(("true", "1", "yes"))
-    if name == "mqm.csv":
+    if name == MQM.file:
         for col in frame.columns:
             if col.startswith("cat:"):
                 frame[col] = pd.to_numeric(frame[col].replace("", None), errors="coerce").fillna(0.0)
@@ -142,15 +125,15 @@ def load_run(path: str | Path) -> RunData:
     missing = [name for name in REQUIRED_FILES if not (root / name).is_file()]
     if missing:
         raise RunFolderError(f"{root} is not a complete run folder: missing {', '.join(missing)}")
-    sig_path = root / "significance.csv"
+    sig_path = root / SIGNIFICANCE.file
     return RunData(
         path=root,
-        scores=_read_csv(root / "scores.csv"),
-        segments=_read_csv(root / "segments.csv"),
-        alignment=_read_csv(root / "alignment.csv"),
-        spans=_read_spans(root / "spans.jsonl"),
-        mqm=_read_csv(root / "mqm.csv"),
-        cleaning=_read_csv(root / "cleaning.csv"),
-        manifest=_read_manifest(root / "manifest.json"),
+        scores=_read_csv(root / SCORES.file),
+        segments=_read_csv(root / SEGMENTS.file),
+        alignment=_read_csv(root / ALIGNMENT.file),
+        spans=_read_spans(root / SPANS_FILE),
+        mqm=_read_csv(root / MQM.file),
+        cleaning=_read_csv(root / CLEANING.file),
+        manifest=_read_manifest(root / MANIFEST_FILE),
         significance=_read_csv(sig_path) if sig_path.is_file() else None,
     )

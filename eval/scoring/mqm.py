@@ -8,7 +8,6 @@ multipliers (× category weight) of the merged spans; NPT normalises APT to a re
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,19 +15,19 @@ from typing import Any
 
 from eval.detectors.base import CATEGORIES, AlignedPair, Span
 from eval.errors import ConfigError
+from eval.metrics.base import MetricInfo
+from eval.runfolder import MQM, write_table
 
-BASE_COLUMNS = (
-    "system",
-    "lang",
-    "eval_words",
-    "n_minor",
-    "n_major",
-    "n_critical",
-    "apt",
-    "npt",
-    "oqs",
-    "threshold",
-    "verdict",
+BASE_COLUMNS = tuple(MQM.names)
+# The scorecard's quality score as it appears in scores.csv (metric ``mqm``): OQS can go below 0.
+MQM_METRIC = MetricInfo(
+    name="mqm",
+    direction="higher",
+    scale=(None, 100.0),
+    precision=1,
+    reads_reference_language=False,
+    produces_stats=False,
+    produces_spans=False,
 )
 
 
@@ -61,7 +60,7 @@ class MQMConfig:
 
 @dataclass(frozen=True)
 class MQMRow:
-    """One mqm.csv row (see notes/contract.md)."""
+    """One mqm.csv row (columns: eval.runfolder.MQM, then one ``cat:<category>`` count per category)."""
 
     system: str
     lang: str
@@ -132,14 +131,5 @@ def scorecard(spans: list[Span], systems: dict[str, tuple[str, int]], config: MQ
 
 
 def write_mqm_csv(path: str | Path, rows: list[MQMRow]) -> None:
-    """Write mqm.csv with the contract's columns plus one cat:<category> column per category seen."""
-    cats: list[str] = []
-    for r in rows:
-        cats += [c for c in r.categories if c not in cats]
-    header = [*BASE_COLUMNS, *(f"cat:{c}" for c in cats)]
-    with Path(path).open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=header)
-        w.writeheader()
-        for r in rows:
-            d = r.to_dict()
-            w.writerow({k: d.get(k, 0) for k in header})
+    """Write mqm.csv: the schema's columns plus one cat:<category> column per category seen."""
+    write_table(Path(path), MQM, [r.to_dict() for r in rows])

@@ -33,6 +33,10 @@ class Translator(ABC):
     def translate(self, lines: list[str], src: str, tgt: str) -> Translation:
         """Translate ``lines`` (one segment each) from ``src`` to ``tgt`` in one engine call."""
 
+    def package_versions(self) -> dict[str, str]:
+        """Versions of the engine's packages and models (manifest.json ``apertium``); none by default."""
+        return {}
+
     def covers(self, src: str, tgt: str) -> bool:
         return (src, tgt) in self.pairs()
 
