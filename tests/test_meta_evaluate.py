@@ -234,3 +234,13 @@ def test_cli_prints_tables_and_refuses_other_texts(
     assert "system mid line 3 differs from its rated text" in err and "Traceback" not in err
     with pytest.raises(InputError, match="no reference system"):
         meta_evaluate(load_run(run_dir), parse_mqm_tsv(tsv.read_text(encoding="utf-8"), str(tsv)), reference="x")
+
+
+def test_docs_scope(report_inputs: tuple[Path, Path]) -> None:
+    run_dir, tsv = report_inputs
+    ratings = parse_mqm_tsv(tsv.read_text(encoding="utf-8"), str(tsv))
+    whole = meta_evaluate(load_run(run_dir), ratings, n_samples=20)
+    scoped = meta_evaluate(load_run(run_dir), ratings, n_samples=20, docs=["talk"])
+    assert [r.overlap for r in scoped.spans] == [r.overlap for r in whole.spans]
+    with pytest.raises(InputError, match="no segment of document"):
+        meta_evaluate(load_run(run_dir), ratings, docs=["talk.9"])

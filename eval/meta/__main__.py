@@ -29,9 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from eval.reports.runfolder import load_run
 
         ratings = read_mqm_tsv(args.mqm)
-        if args.docs:
-            ratings = ratings.select_docs(args.docs)
-        report = meta_evaluate(load_run(args.run_dir), ratings, args.reference, args.bootstrap, args.seed)
+        report = meta_evaluate(load_run(args.run_dir), ratings, args.reference, args.bootstrap, args.seed, args.docs)
         if args.out:
             write_tables(report, args.out)
         return format_report(report)

@@ -8,7 +8,7 @@ make every figure wrong).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,13 +39,15 @@ RANDOM_SEEDS = 10
 
 @dataclass
 class MatchedRun:
-    """A run folder aligned to the ratings: line i of the run is ``keys[i]``."""
+    """A run folder aligned to the ratings. Segments in scope are numbered 0..len(keys)-1 (``hyps``,
+    ``refs`` and every table use that number); ``position`` maps a run line to it."""
 
     keys: list[SegmentKey]
     systems: list[str]
     hyps: dict[SegmentRef, str]
     refs: dict[int, str]
     notes: list[str] = field(default_factory=list)
+    position: dict[int, int] = field(default_factory=dict)  # run line -> index in keys (lines in scope only)
 
 
 def _single_id(value: Any) -> int | None:
@@ -53,8 +55,11 @@ def _single_id(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def match_run(run: RunData, ratings: MqmRatings, reference: str = "ref") -> MatchedRun:
-    """Line order of the run ↔ rated segments, by the reference texts (a subsequence of the TSV's order)."""
+def match_run(
+    run: RunData, ratings: MqmRatings, reference: str = "ref", docs: Collection[str] | None = None
+) -> MatchedRun:
+    """Line order of the run ↔ rated segments, by the reference texts (a subsequence of the TSV's order);
+    ``docs`` keeps the segments of some documents only (a held-out talk)."""
     if reference not in ratings.outputs:
         raise InputError(f"{ratings.path}: no reference system {reference!r}; systems: {', '.join(ratings.systems)}")
     al = run.alignment
@@ -100,7 +105,20 @@ def match_run(run: RunData, ratings: MqmRatings, reference: str = "ref") -> Matc
             )
     if len(systems) < 3:
         raise InputError(f"{run.path}: {len(systems)} rated system(s) in the run; the meta-evaluation needs at least 3")
-    return MatchedRun(keys, systems, {k: v for k, v in hyps.items() if k[0] in systems}, refs, notes)
+    if docs is not None:
+        unknown = sorted(set(docs) - {k.doc for k in keys})
+        if unknown:
+            raise InputError(f"{run.path}: no segment of document(s) {unknown} in the run")
+    scope = [ln for ln, k in enumerate(keys) if docs is None or k.doc in docs]
+    position = {ln: j for j, ln in enumerate(scope)}
+    return MatchedRun(
+        [keys[ln] for ln in scope],
+        systems,
+        {(s, position[ln]): v for (s, ln), v in hyps.items() if s in systems and ln in position},
+        {position[ln]: refs[ln] for ln in scope},
+        notes,
+        position,
+    )
 
 
 def human_spans(ratings: MqmRatings, m: MatchedRun) -> tuple[list[CharSpan], list[SegmentRef]]:
@@ -119,6 +137,12 @@ def human_spans(ratings: MqmRatings, m: MatchedRun) -> tuple[list[CharSpan], lis
     return chars, source_side
 
 
+def _line_of(rec: dict[str, Any], m: MatchedRun) -> int | None:
+    """The in-scope segment number of a span record (version side; reference side for an omission)."""
+    ids = (rec.get("hyp_segment_ids") if rec.get("hyp") else rec.get("ref_segment_ids")) or []
+    return m.position.get(int(ids[0])) if len(ids) == 1 else None
+
+
 def detected_spans(run: RunData, m: MatchedRun) -> tuple[list[CharSpan], list[SegmentRef], list[dict[str, Any]]]:
     """The run's spans on the matched systems: hypothesis-side ones and omissions (no hypothesis side)."""
     chars: list[CharSpan] = []
@@ -130,17 +154,17 @@ def detected_spans(run: RunData, m: MatchedRun) -> tuple[list[CharSpan], list[Se
         if system not in wanted:
             continue
         hyp = rec.get("hyp")
-        ids = (rec.get("hyp_segment_ids") if hyp else rec.get("ref_segment_ids")) or []
-        if len(ids) != 1:
+        line = _line_of(rec, m)
+        if line is None:
             continue
         records.append(rec)
         if not hyp:
-            omissions.append((system, int(ids[0])))
+            omissions.append((system, line))
             continue
         chars.append(
             CharSpan(
                 system,
-                int(ids[0]),
+                line,
                 int(hyp["start"]),
                 int(hyp["end"]),
                 str(rec.get("category")),
@@ -232,9 +256,9 @@ def _span_penalty(records: list[dict[str, Any]], m: MatchedRun) -> dict[str, np.
     """Minus the scorecard penalty of each segment (the run's merged spans, omissions included)."""
     pen = {s: np.zeros(len(m.keys)) for s in m.systems}
     for rec in records:
-        hyp = rec.get("hyp")
-        ids = (rec.get("hyp_segment_ids") if hyp else rec.get("ref_segment_ids")) or []
-        pen[str(rec["system"])][int(ids[0])] -= SEVERITY_WEIGHTS.get(str(rec.get("severity")), 1.0)
+        line = _line_of(rec, m)
+        if line is not None:
+            pen[str(rec["system"])][line] -= SEVERITY_WEIGHTS.get(str(rec.get("severity")), 1.0)
     return pen
 
 
@@ -251,7 +275,7 @@ def metric_stats(
         rows = seg[seg["metric"] == metric]
         per_seg: dict[str, np.ndarray] = {}
         for s in m.systems:
-            sr = rows[rows["system"] == s].sort_values("bead")
+            sr = rows[(rows["system"] == s) & rows["bead"].isin(list(m.position))].sort_values("bead")
             if len(sr) != len(m.keys):
                 break
             per_seg[s] = sr["score"].to_numpy(dtype=np.float64)
@@ -299,10 +323,15 @@ class MetaReport:
 
 
 def meta_evaluate(
-    run: RunData, ratings: MqmRatings, reference: str = "ref", n_samples: int = 1000, seed: int = 12345
+    run: RunData,
+    ratings: MqmRatings,
+    reference: str = "ref",
+    n_samples: int = 1000,
+    seed: int = 12345,
+    docs: Collection[str] | None = None,
 ) -> MetaReport:
-    """Every table of the meta-evaluation for one run and one set of ratings."""
-    m = match_run(run, ratings, reference)
+    """Every table of the meta-evaluation for one run and one set of ratings (``docs``: some documents only)."""
+    m = match_run(run, ratings, reference, docs)
     human_chars, human_source = human_spans(ratings, m)
     det_chars, det_omissions, records = detected_spans(run, m)
     human, human_seg = _human_stats(ratings, m)
