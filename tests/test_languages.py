@@ -99,3 +99,47 @@ def test_a_line_aligned_set_with_a_bad_code_names_the_manifest_and_the_part(tmp_
         InputError, match=r"manifest\.yaml: reference: unknown language code 'English'; did you mean 'en'"
     ):
         load_line_aligned(root)
+
+
+def test_capability_table_for_a_language_without_apertium_or_curated_rules() -> None:
+    from eval.languages.apertium_modes import Mode
+    from eval.languages.capabilities import format_table, language_capabilities, pair_capabilities
+
+    modes = [Mode("fr-es", "fr", "es"), Mode("es-fr", "es", "fr")]
+    rows = {r.component: r for r in language_capabilities("sw", modes)}
+    assert not rows["sentence splitting"].available and "one sentence per line" in rows["sentence splitting"].detail
+    assert rows["stop words"].detail == "stopwordsiso"
+    assert not rows["number words"].available
+    assert not rows["apertium"].available and rows["apertium"].detail == "no installed mode has this language"
+    pair = {r.component: r for r in pair_capabilities("fr", "sw", modes)}
+    assert not pair["bridge"].available and "no chain of installed apertium modes" in pair["bridge"].detail
+    assert not pair["BLEU/chrF/TER"].available
+    assert "sw→fr" in format_table(list(pair.values()))
+
+
+def test_apertium_routes_are_searched_over_the_installed_modes() -> None:
+    from eval.languages.apertium_modes import pair_modes, shortest_route
+
+    modes = pair_modes(["fr-es", "es-fr", "eng-spa", "spa-eng", "spa-ita", "spa-eng_US", "eco-fr-es", "cat-spa"])
+    assert {(m.src, m.tgt) for m in modes} == {
+        ("fr", "es"),
+        ("es", "fr"),
+        ("en", "es"),
+        ("es", "en"),
+        ("es", "it"),
+        ("ca", "es"),
+    }
+    route = shortest_route("ca", "it", modes)
+    assert route is not None and [m.name for m in route] == ["cat-spa", "spa-ita"]
+    assert shortest_route("it", "fr", modes) is None
+    assert shortest_route("fr", "fr-CA", modes) is None
+
+
+def test_the_capability_cli_prints_a_table_and_refuses_a_bad_code(capsys: pytest.CaptureFixture[str]) -> None:
+    from eval.languages.__main__ import main
+
+    assert main(["en", "de"]) == 0
+    out = capsys.readouterr().out
+    assert "de→en  bridge" in out and "pysbd rules for de" in out
+    assert main(["xx"]) == 2
+    assert "command line: unknown language code 'xx'" in capsys.readouterr().err

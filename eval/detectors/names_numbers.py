@@ -3,7 +3,14 @@
 Why: names and figures are the errors readers notice first ("Rione" for Lyon, "Niall Gutton" for
 Neal Jetton) and they need no translation model, only forms: the same spelling, the language's
 exonym, an Arabic-script transliteration (compared as consonant skeletons), or the same number
-written as digits or an ordinal word.
+written as digits, as number words (text2num) or an ordinal word.
+
+The reference may be in any language. A capital is evidence of a name only where the script has case
+and the language does not capitalise common nouns too (German does; the language layer knows), and the
+reference text confirms it: in a text of 100+ words inside sentences, a fifth or more of them capitalised
+means common nouns are (German text: 0.22-0.27; French, English, Spanish, Italian: 0.03-0.12). Never for
+the first word of a sentence or line, nor for a word the reference also writes in lower case. Elsewhere
+names come from the exonym table only; numbers and dates always.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from functools import lru_cache
 
 from eval.detectors.base import AlignedPair, Detector, Severity, Span, TextSpan
 from eval.detectors.lexicon import Lexicon
-from eval.detectors.stopwords import tokens
+from eval.detectors.stopwords import is_stopword, tokens
+from eval.languages.codes import base_language, language_info
+from eval.languages.numbers import words_to_digits
 
 # Exonyms: French form → forms in the other languages (lower-case, accents kept).
 EXONYMS: dict[str, tuple[str, ...]] = {
@@ -168,6 +177,7 @@ ORDINALS: dict[str, list[tuple[str, ...]]] = {
 }
 _ORD_SUFFIX = re.compile(r"^(\d+)(?:er|ère|re|ème|eme|e|th|st|nd|rd|º|ª|°|a|o)?$", re.IGNORECASE)
 _AR_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_LETTER_PREFIX = re.compile(r"^[^\W\d_]+[-‑](?=\d+$)")
 _ACRONYM = re.compile(r"^[A-Z]{2,}$")
 _LATIN2SKEL = [
     ("sch", "s"),
@@ -312,9 +322,11 @@ _AR_ORDINALS: dict[str, int] = {
 @lru_cache(maxsize=200_000)
 def number_value(word: str, lang: str) -> int | None:
     """Value of a digit token (8, 8ème, 8th, ٨) or an ordinal word (octava, الثامن), else None."""
+    lang = base_language(lang)
     w = word.translate(_AR_DIGITS)
     if lang == "ar":
         w = re.sub(r"^[وب](?=\d)", "", w)
+    w = _LETTER_PREFIX.sub("", w)  # Hebrew "ב-12" (in 12), "COVID-19": the figure is the number
     m = _ORD_SUFFIX.match(w)
     if m:
         return int(m.group(1))
@@ -338,43 +350,99 @@ class Entity:
     value: str
 
 
+_SENTENCE_OPENERS = ".!?:;\"«“„‚(—–-…'‘¿¡"
+#: Above this share of capitalised words inside sentences, the reference capitalises common nouns...
+NOUN_CAPITALS_SHARE = 0.18
+#: ...provided it has this many words inside sentences; a shorter text (a few names in a line) says nothing.
+NOUN_CAPITALS_MIN_WORDS = 100
+# Every form of a known place or month (any language) → the forms of that entity, for any reference language.
+_GROUPS: dict[str, tuple[str, ...]] = {
+    form: (key, *forms) for table in (EXONYMS, MONTHS) for key, forms in table.items() for form in (key, *forms)
+}
+_MONTH_FORMS: frozenset[str] = frozenset(form for key, forms in MONTHS.items() for form in (key, *forms))
+
+
 def _sentence_initial(text: str, start: int) -> bool:
     before = text[:start].rstrip()
-    return not before or before[-1] in '.!?:;"«“'
+    return not before or before[-1] in _SENTENCE_OPENERS
 
 
-def reference_entities(ref: str, lexicon: Lexicon | None) -> list[Entity]:
-    """Names (capitalized, not a dictionary common word), numbers and months of a French reference."""
-    toks = tokens(ref)
-    common: set[str] = set()
-    if lexicon is not None and lexicon.has_analyser("fr"):
-        caps = [t for t, _, _ in toks if t[:1].isupper()]
-        for w, readings in lexicon.analyse("fr", caps).items():
+def mid_sentence_capitals(refs: list[str]) -> tuple[float, int]:
+    """Share of the words inside sentences (not first, not all-caps) that start with a capital, and their number."""
+    words = capitals = 0
+    for ref in refs:
+        for word, start, _ in tokens(ref):
+            if word[:1].isalpha() and not _sentence_initial(ref, start):
+                words += 1
+                capitals += word[:1].isupper() and not word.isupper()
+    return (capitals / words if words else 0.0), words
+
+
+@dataclass(frozen=True)
+class NameEvidence:
+    """What says a capitalised reference word is a name: ``by_capital`` (capitals mark names in this
+    reference) and ``common``, the capitalised words known to be common words, lower-cased (lower-case
+    elsewhere in the reference, a function word, or a dictionary word that is not a proper noun)."""
+
+    lang: str
+    by_capital: bool
+    common: frozenset[str]
+
+
+def name_evidence(refs: list[str], lang: str, lexicon: Lexicon | None) -> NameEvidence:
+    """The evidence for one reference (all its segments): its script, its capitals, its own lower-case words."""
+    share, n_words = mid_sentence_capitals(refs)
+    measured = n_words < NOUN_CAPITALS_MIN_WORDS or share < NOUN_CAPITALS_SHARE
+    by_capital = language_info(lang).names_by_capital and measured
+    words = [t for ref in refs for t, _, _ in tokens(ref)]
+    lower = {w for w in words if w.islower()}
+    caps = sorted({w for w in words if w[:1].isupper()})
+    common = {w.lower() for w in caps if w.lower() in lower or is_stopword(w, lang)}
+    if lexicon is not None and lexicon.has_analyser(lang):
+        for w, readings in lexicon.analyse(lang, caps).items():
             if readings and not any(r.pos == "np" for r in readings):
-                common.add(w)
+                common.add(w.lower())
+    return NameEvidence(lang, by_capital, frozenset(common))
+
+
+def _is_name_start(word: str, low: str, ref: str, start: int, evidence: NameEvidence) -> bool:
+    if low in _GROUPS and low not in _MONTH_FORMS:
+        return True
+    return (
+        evidence.by_capital
+        and word[:1].isupper()
+        and low not in evidence.common
+        and not _sentence_initial(ref, start)
+        and len(word) > 1
+    )
+
+
+def reference_entities(ref: str, evidence: NameEvidence) -> list[Entity]:
+    """Names, numbers and months of one reference segment, by the reference's own evidence."""
+    toks = tokens(ref)
+    lang = evidence.lang
     out: list[Entity] = []
     i = 0
     while i < len(toks):
         word, s, e = toks[i]
         low = word.lower()
-        if number_value(word, "fr") is not None and any(c.isdigit() for c in word):
-            out.append(Entity(TextSpan(word, s, e), "number", str(number_value(word, "fr"))))
-        elif low in MONTHS:
+        if number_value(word, lang) is not None and any(c.isdigit() for c in word):
+            out.append(Entity(TextSpan(word, s, e), "number", str(number_value(word, lang))))
+        elif low in _MONTH_FORMS:
             out.append(Entity(TextSpan(word, s, e), "date", low))
         elif _ACRONYM.match(word):
             pass  # acronyms are legitimately expanded in translations; no reliable check
-        elif word[:1].isupper() and (
-            low in EXONYMS or (low not in common and not _sentence_initial(ref, s) and len(word) > 1)
-        ):
+        elif _is_name_start(word, low, ref, s, evidence):
             j = i
             # Join adjacent capitalized unknown tokens into one name (Neal Jetton).
             while (
-                j + 1 < len(toks)
+                evidence.by_capital
+                and j + 1 < len(toks)
                 and toks[j + 1][0][:1].isupper()
-                and toks[j + 1][0].lower() not in common
-                and toks[j + 1][0].lower() not in EXONYMS
+                and toks[j + 1][0].lower() not in evidence.common
+                and toks[j + 1][0].lower() not in _GROUPS
                 and ref[toks[j][2] : toks[j + 1][1]] == " "
-                and low not in EXONYMS
+                and low not in _GROUPS
             ):
                 j += 1
             e = toks[j][2]
@@ -385,9 +453,7 @@ def reference_entities(ref: str, lexicon: Lexicon | None) -> list[Entity]:
 
 
 def _variants(ent: Entity) -> tuple[str, ...]:
-    if ent.kind == "date":
-        return (ent.value, *MONTHS[ent.value])
-    return (ent.value, *EXONYMS.get(ent.value, ()))
+    return (ent.value, *_GROUPS.get(ent.value, ()))
 
 
 def _ngrams(hyp: str, n_max: int) -> list[TextSpan]:
@@ -400,15 +466,23 @@ def _ngrams(hyp: str, n_max: int) -> list[TextSpan]:
     return grams
 
 
+def _has_number(value: str, hyp: str, hyp_lang: str) -> bool:
+    return any(str(number_value(t, hyp_lang)) == value for t, _, _ in tokens(hyp)) or any(
+        str(number_value(g.text, hyp_lang)) == value for g in _ngrams(hyp, 2)
+    )
+
+
 def _found(ent: Entity, hyp: str, hyp_lang: str) -> bool:
     if ent.kind == "number":
-        return any(str(number_value(t, hyp_lang)) == ent.value for t, _, _ in tokens(hyp)) or any(
-            str(number_value(g.text, hyp_lang)) == ent.value for g in _ngrams(hyp, 2)
-        )
+        if _has_number(ent.value, hyp, hyp_lang):
+            return True
+        digits = words_to_digits(hyp, hyp_lang)  # "einundzwanzig" → 21 where text2num covers the language
+        return digits != hyp and _has_number(ent.value, digits, hyp_lang)
     folded = fold(hyp)
+    info = language_info(hyp_lang)
     for v in _variants(ent):
         fv = fold(v)
-        if hyp_lang == "ar" or any("\u0600" <= c <= "\u06ff" for c in v):
+        if not info.cased or any("\u0600" <= c <= "\u06ff" for c in v):  # no word case or spaces to anchor on
             if fv in folded:
                 return True
         elif re.search(rf"(?<!\w){re.escape(fv)}(?!\w)", folded):
@@ -421,7 +495,7 @@ def _found(ent: Entity, hyp: str, hyp_lang: str) -> bool:
             fg = fold(g.text)
             if any(len(fg) in ok and may_reach(fg, fv, 0.85) and _ratio(g.text, v) >= 0.85 for v, fv, ok in variants):
                 return True
-            if hyp_lang == "ar" and _translit_reaches(g.text, ent.value, 0.8):
+            if info.script == "Arab" and _translit_reaches(g.text, ent.value, 0.8):
                 return True
     return False
 
@@ -443,7 +517,7 @@ def _wrong_counterpart(ent: Entity, hyp: str, hyp_lang: str, others: list[Entity
     in a list or a date is another entity, not this one garbled), not be another reference
     entity, and resemble the name by spelling (≥ 0.55) or by consonant skeleton (≥ 0.75).
     """
-    if ent.kind != "name" or hyp_lang == "ar":
+    if ent.kind != "name" or not language_info(hyp_lang).cased:
         return None
     n = len(ent.value.split())
     variants = _variants(ent)
@@ -479,13 +553,15 @@ class NamesNumbersDetector(Detector):
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
         spans: list[Span] = []
-        if self.lexicon is not None and self.lexicon.has_analyser("fr"):
-            # One lt-proc process for every capitalized reference word of the system (then cached).
-            self.lexicon.analyse("fr", [t for p in pairs for t, _, _ in tokens(p.ref) if t[:1].isupper()])
+        if not pairs:
+            return spans
+        evidence = name_evidence([p.ref for p in pairs], pairs[0].ref_lang, self.lexicon)
+        self.stats = {"pairs_examined": sum(1 for p in pairs if p.ref.strip() and p.hyp.strip())}
+        self.stats["names_by_capital"] = int(evidence.by_capital)
         for k, p in enumerate(pairs):
             if not p.ref.strip() or not p.hyp.strip():
                 continue
-            ents = reference_entities(p.ref, self.lexicon)
+            ents = reference_entities(p.ref, evidence)
             # Sentence alignment of a paraphrase can put a name one bead away: look there too.
             near = " ".join(q.hyp for q in pairs[max(0, k - self.window) : k + self.window + 1])
             for ent in ents:

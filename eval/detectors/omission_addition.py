@@ -10,6 +10,7 @@ sentence with an added one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,8 @@ class OmissionAdditionDetector(Detector):
     layer: int | None = None
     # Also runs of version content words with no counterpart nearby (accuracy/addition).
     additions: bool = True
+    # Counters of the last ``detect``: pairs examined, and how many of them had their words linked.
+    stats: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     # Version text → (its token states, its word vectors), for one ``detect`` call (see _text_vectors).
     _vectors: dict[str, tuple[TokenStates, np.ndarray]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -107,6 +110,7 @@ class OmissionAdditionDetector(Detector):
 
     def _detect(self, pairs: list[AlignedPair]) -> list[Span]:
         spans: list[Span] = []
+        self.stats = {"pairs_examined": len(pairs), "pairs_linked": 0}
         self._encode(pairs)  # one batched encoder call for every text this system needs (links + absence check)
         for k, p in enumerate(pairs):
             near = pairs[max(0, k - self.window) : k + self.window + 1]
@@ -136,9 +140,15 @@ class OmissionAdditionDetector(Detector):
                         {"reason": "version sentence has no counterpart (0-1 bead)"},
                     )
                 )
-            elif self.aligner is not None and p.similarity >= self.min_bead_similarity:
+            elif self.aligner is not None and self._aligned(p):
+                self.stats["pairs_linked"] += 1
                 spans.extend(self._runs(p, self.aligner, near))
         return spans
+
+    def _aligned(self, p: AlignedPair) -> bool:
+        """A bead whose words are worth linking. A line-aligned pair has no similarity (NaN): it is aligned
+        by construction, so it is always linked (a NaN compared with the floor would skip every pair)."""
+        return math.isnan(p.similarity) or p.similarity >= self.min_bead_similarity
 
     def _runs(self, p: AlignedPair, aligner: Callable[[str, str], list[Any]], near: list[AlignedPair]) -> list[Span]:
         bridged = bool(p.bridge) or p.ref_lang == p.hyp_lang

@@ -23,6 +23,8 @@ from eval.align.words import Word
 from eval.detectors.base import AlignedPair, Detector, DetectorNeeds, DetectorSkipped, Span, TextSpan
 from eval.detectors.bridge_links import cached_words
 from eval.errors import MissingApertiumError
+from eval.languages.codes import language_info
+from eval.languages.identify import Identifier, lingua_covers
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’,\- ]{8,}[A-Za-z!.]")
 
 def _clauses(text: str, lang: str) -> list[TextSpan]:
     out: list[TextSpan] = []
-    if lang == "ar":  # script change marks a foreign clause inside Arabic text
+    if language_info(lang).script not in ("Latn", "Cyrl", "Grek"):  # a Latin run inside Arabic, Chinese... text
         out.extend(TextSpan(m.group(0), m.start(), m.end()) for m in _LATIN_RUN.finditer(text))
         return out
     for m in _CLAUSE.finditer(text):
@@ -114,7 +116,7 @@ class UntranslatedDetector(Detector):
     min_confidence: float = 0.8
     use_lexicon: bool = True
     lexicon: Any = None
-    _detector: Any = None
+    _detector: Identifier | None = None
 
     def needs(self) -> DetectorNeeds:
         return DetectorNeeds(languages=tuple(self.languages))
@@ -165,14 +167,9 @@ class UntranslatedDetector(Detector):
                 )
         return spans
 
-    def _lingua(self) -> Any:
+    def _lingua(self) -> Identifier:
         if self._detector is None:
-            try:
-                from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
-            except ImportError as exc:
-                raise DetectorSkipped(f"untranslated for all langs: lingua not installed ({exc})") from exc
-            langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in self.languages]
-            self._detector = LanguageDetectorBuilder.from_languages(*langs).build()
+            self._detector = Identifier(self.languages)
         return self._detector
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
@@ -182,15 +179,21 @@ class UntranslatedDetector(Detector):
                 continue
             if p.hyp_lang not in self.languages:
                 raise DetectorSkipped(f"untranslated for lang {p.hyp_lang}: not among {self.languages}")
+            if not lingua_covers(p.hyp_lang):
+                raise DetectorSkipped(f"untranslated for lang {p.hyp_lang}: lingua cannot identify it")
+            if not self._lingua().usable:
+                raise DetectorSkipped(
+                    f"untranslated for lang {p.hyp_lang}: the run has one language lingua identifies "
+                    f"({', '.join(self._lingua().codes.values())}), so no clause can be in another"
+                )
             for clause in _clauses(p.hyp, p.hyp_lang):
                 if len(clause.text.split()) < self.min_words:
                     continue
-                conf = self._lingua().compute_language_confidence_values(clause.text)
+                conf = self._lingua().confidences(clause.text)
                 if not conf:
                     continue
-                top = conf[0]
-                code = top.language.iso_code_639_1.name.lower()
-                if code == p.hyp_lang or top.value < self.min_confidence:
+                code, value = conf[0]
+                if code == p.hyp_lang or value < self.min_confidence:
                     continue
                 spans.append(
                     Span.on(
@@ -200,7 +203,7 @@ class UntranslatedDetector(Detector):
                         "accuracy/untranslated",
                         "major" if code == p.ref_lang else "minor",
                         self.name,
-                        round(float(top.value), 3),
+                        round(value, 3),
                         {"detected": code, "expected": p.hyp_lang},
                     )
                 )

@@ -18,6 +18,8 @@ from eval.errors import InputError
 _RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Syrc", "Thaa", "Nkoo", "Adlm", "Rohg", "Samr", "Mand", "Yezi"})
 # Scripts with a case distinction: only there can a capital letter say anything about a word.
 _CASED_SCRIPTS = frozenset({"Latn", "Cyrl", "Grek", "Armn", "Copt", "Glag", "Adlm", "Osge", "Dsrt"})
+# Languages whose orthography capitalises every noun (German and its relatives): a capital is no name there.
+_NOUN_CAPITALISING = frozenset({"de", "lb", "gsw", "bar", "nds", "ksh", "pfl", "vmf"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,12 @@ class LanguageInfo:
     script: str  # ISO 15924 script, explicit or likely ("Hans", "Latn", "Hebr")
     rtl: bool  # written right to left
     cased: bool  # its script has upper and lower case
+    capitalises_nouns: bool  # its orthography capitalises common nouns too (German)
+
+    @property
+    def names_by_capital(self) -> bool:
+        """Whether a capital inside a sentence can mark a proper name."""
+        return self.cased and not self.capitalises_nouns
 
     @property
     def direction(self) -> str:
@@ -46,6 +54,12 @@ def _parse(value: str) -> langcodes.Language | None:
     if not lang.is_valid() or not lang.language or not lang.has_name_data():
         return None
     return lang
+
+
+def code_or_none(value: str) -> str | None:
+    """The normalised form of ``value``, or None when it is not a valid code (for names found in files)."""
+    lang = _parse(value)
+    return None if lang is None else str(lang)
 
 
 def nearest_code(value: str) -> str | None:
@@ -87,7 +101,13 @@ def language_info(code: str) -> LanguageInfo:
         script=script,
         rtl=script in _RTL_SCRIPTS,
         cased=script in _CASED_SCRIPTS,
+        capitalises_nouns=str(lang.language) in _NOUN_CAPITALISING,
     )
+
+
+def code_set(text: str) -> frozenset[str]:
+    """A set of codes written as one space-separated string (the lists libraries publish)."""
+    return frozenset(text.split())
 
 
 def base_language(code: str) -> str:

@@ -13,44 +13,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from eval.languages.codes import base_language
+from eval.languages.codes import base_language, code_set
 from eval.languages.sentence_rules import CURATED, split_paragraph
 
 SplitterKind = Literal["curated", "pysbd", "sentencex", "lines"]
 
 # The languages sentencex ships its own rules for (sentencex/languages/*); any other code makes it fall
 # back to English abbreviations, which is not a rule for that language.
-SENTENCEX_LANGS: frozenset[str] = frozenset(
-    [
-        "am",
-        "ar",
-        "bg",
-        "bn",
-        "ca",
-        "da",
-        "de",
-        "el",
-        "en",
-        "es",
-        "fi",
-        "fr",
-        "gu",
-        "hi",
-        "hy",
-        "it",
-        "ja",
-        "kk",
-        "kn",
-        "ml",
-        "mr",
-        "my",
-        "nl",
-        "pa",
-        "pl",
-        "pt",
-        "sk",
-        "ta",
-    ]
+SENTENCEX_LANGS: frozenset[str] = code_set(
+    "am ar bg bn ca da de el en es fi fr gu hi hy it ja kk kn ml mr my nl pa pl pt sk ta"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 

@@ -19,21 +19,15 @@ from dataclasses import dataclass
 
 from eval.cache import Cache, content_key
 from eval.errors import ConfigError, MissingApertiumError, ResourceError
+from eval.languages.apertium_modes import list_modes, pair_modes, parse_mode, shortest_route
 from eval.translators.base import Translation, Translator
 
 log = logging.getLogger(__name__)
 
 MARKS = "*@#"
 
-#: Mode name per ISO 639-1 pair, with the Debian packages that install it.
-KNOWN_MODES: dict[tuple[str, str], str] = {
-    ("fr", "es"): "fr-es",
-    ("es", "fr"): "es-fr",
-    ("en", "es"): "eng-spa",
-    ("es", "en"): "spa-eng",
-    ("es", "it"): "spa-ita",
-    ("it", "es"): "ita-spa",
-}
+#: Modes the Debian packages below offer, so a missing install can be told from a pair nobody covers;
+#: routes are searched over the modes ``apertium -l`` lists (eval.languages.apertium_modes).
 MODE_PACKAGES: dict[str, tuple[str, ...]] = {
     "fr-es": ("apertium-fr-es",),
     "es-fr": ("apertium-fr-es",),
@@ -52,7 +46,6 @@ VERSIONED_PACKAGES: tuple[str, ...] = (
     "apertium-eng-spa",
     "apertium-spa-ita",
 )
-_ISO3 = {"en": "eng", "es": "spa", "fr": "fra", "it": "ita", "ar": "ara", "pt": "por", "ca": "cat"}
 _WORD = r"\w(?:[\w'’-]*\w)?"
 _MARKED = re.compile(rf"(?<![{re.escape(MARKS)}])([{re.escape(MARKS)}]+)({_WORD})")
 
@@ -157,51 +150,22 @@ class ApertiumTranslator(Translator):
     def installed_modes(self) -> frozenset[str]:
         """Mode names from ``apertium -l`` (called once). Empty when the binary is missing."""
         if self._modes is None:
-            try:
-                proc = subprocess.run(
-                    [self.apertium_bin, "-l"], capture_output=True, text=True, timeout=60, check=False
-                )
-            except FileNotFoundError:
-                self._binary_missing = True
-                self._modes = frozenset()
-            else:
-                # `apertium -l` exits non-zero on some versions; the listing is what counts.
-                self._modes = frozenset(ln.strip() for ln in proc.stdout.splitlines() if ln.strip())
+            listed = list_modes(self.apertium_bin)
+            self._binary_missing = listed is None
+            self._modes = frozenset(listed or ())
         return self._modes
 
-    def _mode_for(self, src: str, tgt: str, installed: frozenset[str]) -> str | None:
-        """The installed mode for (src, tgt), trying the known name and ISO-639-1/3 spellings."""
-        names = [KNOWN_MODES.get((src, tgt)), f"{src}-{tgt}", f"{_ISO3.get(src, src)}-{_ISO3.get(tgt, tgt)}"]
-        return next((n for n in names if n and n in installed), None)
-
     def _route(self, src: str, tgt: str, installed: frozenset[str] | None) -> list[str] | None:
-        """Modes for src→tgt: direct, else through the pivot. ``installed=None`` plans over
-        the known modes (what *could* be installed) to tell "not covered" from "not installed"."""
-
-        def mode(a: str, b: str) -> str | None:
-            if installed is None:
-                return KNOWN_MODES.get((a, b))
-            return self._mode_for(a, b, installed)
-
-        if src == tgt:
-            return None
-        direct = mode(src, tgt)
-        if direct:
-            return [direct]
-        if self.pivot in (src, tgt):
-            return None
-        first, second = mode(src, self.pivot), mode(self.pivot, tgt)
-        return [first, second] if first and second else None
+        """Fewest installed modes from src to tgt (ties through ``pivot``). ``installed=None`` plans over
+        the installed and the packaged modes (what *could* be installed) to tell "not covered" from
+        "not installed"."""
+        names = installed if installed is not None else self.installed_modes() | frozenset(MODE_PACKAGES)
+        route = shortest_route(src, tgt, pair_modes(names), prefer=self.pivot)
+        return [mode.name for mode in route] if route else None
 
     def pairs(self) -> set[tuple[str, str]]:
         installed = self.installed_modes()
-        langs: set[str] = set()
-        for a, b in KNOWN_MODES:
-            langs.update((a, b))
-        inv = {v: k for k, v in _ISO3.items()}
-        for mode in installed:
-            if re.fullmatch(r"[a-z]{2,3}-[a-z]{2,3}", mode):  # skips variants like spa-eng_US
-                langs.update(inv.get(p, p) for p in mode.split("-"))
+        langs = {lang for mode in pair_modes(installed | frozenset(MODE_PACKAGES)) for lang in (mode.src, mode.tgt)}
         return {(a, b) for a in langs for b in langs if self._route(a, b, installed)}
 
     def missing_install(self, src: str, tgt: str) -> str | None:
@@ -259,8 +223,9 @@ class ApertiumTranslator(Translator):
         raise MissingApertiumError(missing_mode_message([m for m in planned if m not in installed]))
 
     def route_name(self, src: str, tgt: str) -> str:
-        route = self.resolve_route(src, tgt)
-        return "apertium " + "→".join([src, *([self.pivot] if len(route) == 2 else []), tgt])
+        hops = [parse_mode(name) for name in self.resolve_route(src, tgt)]
+        pivots = [hop.tgt for hop in hops[:-1] if hop is not None]
+        return "apertium " + "→".join([src, *pivots, tgt])
 
     def translate(self, lines: list[str], src: str, tgt: str) -> Translation:
         modes = self.resolve_route(src, tgt)

@@ -1,0 +1,32 @@
+"""``python -m eval.languages [CODE ...]``: the capability table for this machine.
+
+The first code is the reference language, the others are versions; with no code, the DGSN languages.
+A bad code is one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from eval.errors import EvalError
+from eval.languages.capabilities import capability_table, format_table
+from eval.languages.codes import normalize_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.languages", description=__doc__)
+    parser.add_argument("codes", nargs="*", default=["fr", "es", "en", "it", "ar"], help="BCP-47 codes")
+    parser.add_argument("--apertium-bin", default="apertium")
+    args = parser.parse_args(argv)
+    try:
+        codes = [normalize_code(code, "command line") for code in args.codes]
+    except EvalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(format_table(capability_table(codes, args.apertium_bin)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
