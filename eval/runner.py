@@ -569,8 +569,9 @@ def run_detectors(state: RunState, detectors: dict[str, Detector]) -> None:
                 state.skip(f"detector:{name}", system.name, system.lang, result.skipped)
                 continue
             found[system.name].extend(result.spans)
-            if result.stats:
-                state.detector_stats.setdefault(system.name, {})[name] = dict(result.stats)
+            # every detector that ran says how many pairs it examined, so 0 spans is never a silent zero
+            counters = {"pairs_examined": len(systems[system.name]), **result.stats}
+            state.detector_stats.setdefault(system.name, {})[name] = counters
     for system in state.systems:
         state.spans.extend(merge_spans(found[system.name]))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from eval.detectors.base import AlignedPair, Detector, Severity, Span, TextSpan
@@ -26,6 +26,8 @@ from eval.detectors.lexicon import Lexicon
 from eval.detectors.stopwords import is_stopword, tokens
 from eval.languages.codes import base_language, language_info
 from eval.languages.numbers import words_to_digits
+from eval.languages.places import places_for
+from eval.languages.stopwords import library_stopwords
 
 # Exonyms: French form → forms in the other languages (lower-case, accents kept).
 EXONYMS: dict[str, tuple[str, ...]] = {
@@ -348,6 +350,7 @@ class Entity:
     span: TextSpan
     kind: str  # name | number | date
     value: str
+    forms: tuple[str, ...] = ()  # its other accepted forms (exonyms, the month in other languages)
 
 
 _SENTENCE_OPENERS = ".!?:;\"«“„‚(—–-…'‘¿¡"
@@ -387,9 +390,13 @@ class NameEvidence:
     lang: str
     by_capital: bool
     common: frozenset[str]
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict)  # CLDR region names, reference + version languages
+
+    def forms(self, low: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*_GROUPS.get(low, ()), *self.places.get(low, ()))))
 
 
-def name_evidence(refs: list[str], lang: str, lexicon: Lexicon | None) -> NameEvidence:
+def name_evidence(refs: list[str], lang: str, lexicon: Lexicon | None, hyp_langs: tuple[str, ...] = ()) -> NameEvidence:
     """The evidence for one reference (all its segments): its script, its capitals, its own lower-case words."""
     share, n_words = mid_sentence_capitals(refs)
     measured = n_words < NOUN_CAPITALS_MIN_WORDS or share < NOUN_CAPITALS_SHARE
@@ -402,11 +409,12 @@ def name_evidence(refs: list[str], lang: str, lexicon: Lexicon | None) -> NameEv
         for w, readings in lexicon.analyse(lang, caps).items():
             if readings and not any(r.pos == "np" for r in readings):
                 common.add(w.lower())
-    return NameEvidence(lang, by_capital, frozenset(common))
+    return NameEvidence(lang, by_capital, frozenset(common), places_for([lang, *hyp_langs]))
 
 
 def _is_name_start(word: str, low: str, ref: str, start: int, evidence: NameEvidence) -> bool:
-    if low in _GROUPS and low not in _MONTH_FORMS:
+    capital = word[:1].isupper() or not language_info(evidence.lang).cased  # "réunion" is no island
+    if capital and (low in _GROUPS or low in evidence.places) and low not in _MONTH_FORMS:
         return True
     return (
         evidence.by_capital
@@ -428,8 +436,8 @@ def reference_entities(ref: str, evidence: NameEvidence) -> list[Entity]:
         low = word.lower()
         if number_value(word, lang) is not None and any(c.isdigit() for c in word):
             out.append(Entity(TextSpan(word, s, e), "number", str(number_value(word, lang))))
-        elif low in _MONTH_FORMS:
-            out.append(Entity(TextSpan(word, s, e), "date", low))
+        elif low in _MONTH_FORMS and low not in library_stopwords(lang):  # English "may" is a verb first
+            out.append(Entity(TextSpan(word, s, e), "date", low, _GROUPS[low]))
         elif _ACRONYM.match(word):
             pass  # acronyms are legitimately expanded in translations; no reliable check
         elif _is_name_start(word, low, ref, s, evidence):
@@ -440,20 +448,21 @@ def reference_entities(ref: str, evidence: NameEvidence) -> list[Entity]:
                 and j + 1 < len(toks)
                 and toks[j + 1][0][:1].isupper()
                 and toks[j + 1][0].lower() not in evidence.common
-                and toks[j + 1][0].lower() not in _GROUPS
+                and not evidence.forms(toks[j + 1][0].lower())
                 and ref[toks[j][2] : toks[j + 1][1]] == " "
-                and low not in _GROUPS
+                and not evidence.forms(low)
             ):
                 j += 1
             e = toks[j][2]
-            out.append(Entity(TextSpan(ref[s:e], s, e), "name", ref[s:e].lower()))
+            value = ref[s:e].lower()
+            out.append(Entity(TextSpan(ref[s:e], s, e), "name", value, evidence.forms(value)))
             i = j
         i += 1
     return out
 
 
 def _variants(ent: Entity) -> tuple[str, ...]:
-    return (ent.value, *_GROUPS.get(ent.value, ()))
+    return (ent.value, *ent.forms)
 
 
 def _ngrams(hyp: str, n_max: int) -> list[TextSpan]:
@@ -466,7 +475,14 @@ def _ngrams(hyp: str, n_max: int) -> list[TextSpan]:
     return grams
 
 
+_THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f'’](?=\d{3}(?!\d))")
+
+
 def _has_number(value: str, hyp: str, hyp_lang: str) -> bool:
+    """``value`` among the version's numbers, as written or with thousands separators removed (40.000 = 40000)."""
+    joined = _THOUSANDS.sub("", hyp)
+    if joined != hyp and _has_number(value, joined, hyp_lang):
+        return True
     return any(str(number_value(t, hyp_lang)) == value for t, _, _ in tokens(hyp)) or any(
         str(number_value(g.text, hyp_lang)) == value for g in _ngrams(hyp, 2)
     )
@@ -555,7 +571,8 @@ class NamesNumbersDetector(Detector):
         spans: list[Span] = []
         if not pairs:
             return spans
-        evidence = name_evidence([p.ref for p in pairs], pairs[0].ref_lang, self.lexicon)
+        hyp_langs = tuple(sorted({p.hyp_lang for p in pairs}))
+        evidence = name_evidence([p.ref for p in pairs], pairs[0].ref_lang, self.lexicon, hyp_langs)
         self.stats = {"pairs_examined": sum(1 for p in pairs if p.ref.strip() and p.hyp.strip())}
         self.stats["names_by_capital"] = int(evidence.by_capital)
         for k, p in enumerate(pairs):

@@ -58,11 +58,16 @@ def stopword_source(lang: str) -> StopwordSource:
 @lru_cache(maxsize=256)
 def stopword_set(lang: str) -> frozenset[str]:
     """The function words of ``lang`` (lower case): curated list, else stopwordsiso, else empty."""
+    base = base_language(lang)
+    return STOPWORDS[base] if base in STOPWORDS else library_stopwords(base)
+
+
+@lru_cache(maxsize=256)
+def library_stopwords(lang: str) -> frozenset[str]:
+    """stopwordsiso's full list for ``lang`` (wider than the curated ones: "may" in English), or empty."""
     import stopwordsiso
 
     base = base_language(lang)
-    if base in STOPWORDS:
-        return STOPWORDS[base]
     return frozenset(w.lower() for w in stopwordsiso.stopwords(base)) if stopwordsiso.has_lang(base) else frozenset()
 
 
