@@ -24,6 +24,7 @@ class DocumentSpec:
     origin: str = ""
     licence: str = ""
     name: str = ""
+    segmented: bool = False  # one sentence per line, kept as given: segment ids are line numbers
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ def load_yaml_mapping(path: Path) -> dict[str, Any]:
     return data
 
 
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"{where} must be true or false, got {value!r}")
+    return value
+
+
 def load_manifest(corpus_dir: str | Path) -> Manifest:
     """Read and validate manifest.yaml: valid language codes (normalised), known roles, exactly one reference."""
     root = Path(corpus_dir)
@@ -80,6 +87,7 @@ def load_manifest(corpus_dir: str | Path) -> Manifest:
                 origin=str(entry.get("origin", "")),
                 licence=str(entry.get("licence", "")),
                 name=str(entry.get("name") or Path(entry["file"]).stem),
+                segmented=_flag(entry.get("segmented", False), f"{path}: document {entry['file']}: segmented"),
             )
         )
     refs = [d for d in docs if d.role == "reference"]

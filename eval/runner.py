@@ -117,10 +117,12 @@ def _ids(ids: Iterable[int]) -> str:
 
 def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
     """Documents corpus: decode, clean (audited), segment; versions become ``published`` systems."""
-    from eval.cleaning import clean_text, language_check_from_config, rules_from_config
+    from eval.cleaning import CleaningResult, clean_text, language_check_from_config, rules_from_config
+    from eval.languages.documents import check_declared_language, given_lines, sentences_of
     from eval.manifest import load_document, load_manifest
-    from eval.segmenting import segment_lines
 
+    if not cfg.corpus.get("dir"):
+        raise ConfigError("corpus.dir is not set: give the folder that holds manifest.yaml (corpus.dir=<folder>)")
     manifest = load_manifest(cfg.corpus.dir)
     langs = sorted({d.lang for d in manifest.documents})
     ccfg = cfg.corpus.cleaning
@@ -129,7 +131,12 @@ def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
     for spec in manifest.documents:
         doc = load_document(manifest, spec)
         state.inputs[doc.path] = doc.sha256
-        result = clean_text(Path(doc.path).name, doc.text, doc.lang, rules, lcheck, corpus=str(cfg.corpus.name))
+        check_declared_language(doc.text, doc.lang, doc.path, str(cfg.corpus.get("language_check", "warn")))
+        result = (
+            CleaningResult(given_lines(doc.text), [])  # segmented: kept as given, ids are line numbers
+            if spec.segmented
+            else clean_text(Path(doc.path).name, doc.text, doc.lang, rules, lcheck, corpus=str(cfg.corpus.name))
+        )
         state.cleaning_rows.extend(
             {
                 "document": d.document,
@@ -141,7 +148,7 @@ def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
             }
             for d in result.dropped
         )
-        sents = segment_lines(result.lines, doc.lang)
+        sents = sentences_of(result.lines, doc.lang, spec.segmented)
         if spec.role == "reference":
             state.ref_lang, state.ref_sents = doc.lang, sents
         else:
@@ -157,9 +164,15 @@ def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
 
 
 def load_line_aligned_corpus(cfg: DictConfig, state: RunState) -> None:
+    from eval.languages.documents import check_declared_languages
     from eval.linealigned import load_line_aligned
 
     data = load_line_aligned(cfg.corpus.dir)
+    where = f"{Path(cfg.corpus.dir) / 'manifest.yaml'}:"
+    texts = [(f"{where} reference", "\n".join(data.references), data.ref_lang)]
+    texts += [(f"{where} source", "\n".join(data.sources), data.src_lang)] if data.sources else []
+    texts += [(f"{where} system {s.name}", "\n".join(s.segments), s.lang) for s in data.systems]
+    check_declared_languages(texts, str(cfg.corpus.get("language_check", "warn")))
     state.line_aligned = True
     state.ref_lang, state.ref_sents = data.ref_lang, data.references
     state.sources = data.sources

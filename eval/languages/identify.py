@@ -55,3 +55,34 @@ class Identifier:
             return []
         values = _detector(self._bases).compute_language_confidence_values(text)
         return [(self.codes[str(v.language.iso_code_639_1.name.lower())], float(v.value)) for v in values]
+
+
+@lru_cache(maxsize=1)
+def _any_language_detector() -> Any:
+    """lingua over all its languages, low-accuracy mode (trigrams only): a whole document needs no more,
+    and the full models of 75 languages would cost gigabytes."""
+    from lingua import LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
+
+
+def declared_language_problem(text: str, declared: str, where: str, max_chars: int = 4000) -> str | None:
+    """A one-line complaint when ``text`` reads as another language than ``declared``, else None.
+
+    None too when lingua does not cover the declared language (it cannot tell) or the text is too short
+    (under 200 letters) to judge."""
+    sample = text[:max_chars]
+    if not lingua_covers(declared) or sum(c.isalpha() for c in sample) < 200:
+        return None
+    found = _any_language_detector().detect_language_of(sample)
+    if found is None:
+        return None
+    code = str(found.iso_code_639_1.name.lower())
+    if code == base_language(declared):
+        return None
+    from eval.languages.codes import language_info
+
+    return (
+        f"{where}: declared {language_info(declared).name} ({declared}) but the text reads as "
+        f"{language_info(code).name} ({code}); fix the lang in the manifest"
+    )
