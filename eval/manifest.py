@@ -25,6 +25,7 @@ class DocumentSpec:
     licence: str = ""
     name: str = ""
     segmented: bool = False  # one sentence per line, kept as given: segment ids are line numbers
+    doc: str = ""  # many documents per corpus: a version pairs with the reference of the same doc id
 
 
 @dataclass(frozen=True)
@@ -86,17 +87,32 @@ def load_manifest(corpus_dir: str | Path) -> Manifest:
                 role=role,
                 origin=str(entry.get("origin", "")),
                 licence=str(entry.get("licence", "")),
-                name=str(entry.get("name") or Path(entry["file"]).stem),
+                # with documents, a version's files share one system name: its language unless named
+                name=str(entry.get("name") or (lang if entry.get("doc") else Path(entry["file"]).stem)),
                 segmented=_flag(entry.get("segmented", False), f"{path}: document {entry['file']}: segmented"),
+                doc=str(entry.get("doc") or ""),
             )
         )
-    refs = [d for d in docs if d.role == "reference"]
-    if len(refs) != 1:
-        raise InputError(f"{path}: exactly one document must have role 'reference', found {len(refs)}")
-    names = [d.name for d in docs]
-    if len(set(names)) != len(names):
-        raise InputError(f"{path}: document names must be unique, got {names}")
+    check_documents(path, docs)
     return Manifest(name=str(data.get("name") or root.name), root=root, documents=docs)
+
+
+def check_documents(path: Path, docs: list[DocumentSpec]) -> None:
+    """One reference per document id (or one in all, without ids) and unique (name, doc) pairs."""
+    with_id = [d for d in docs if d.doc]
+    if with_id and len(with_id) != len(docs):
+        first = next(d for d in docs if not d.doc)
+        raise InputError(f"{path}: document {first.file} has no 'doc' id; give every entry one, or none")
+    for doc in dict.fromkeys(d.doc for d in docs):
+        refs = [d for d in docs if d.role == "reference" and d.doc == doc]
+        if len(refs) != 1:
+            where = f" for doc {doc!r}" if doc else ""
+            raise InputError(f"{path}: exactly one document must have role 'reference'{where}, found {len(refs)}")
+    keys = [(d.name, d.doc) for d in docs]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        what = f"name {dup[0]!r} and doc {dup[1]!r}" if dup[1] else f"name {dup[0]!r}"
+        raise InputError(f"{path}: document names must be unique, {what} appears twice")
 
 
 def load_document(manifest: Manifest, spec: DocumentSpec) -> Document:

@@ -76,14 +76,18 @@ SCORES = Table(
         "system lang kind metric score:float ci_low:float ci_high:float route round_trip:bool status reason? signature?"
     ),
 )
-SEGMENTS = Table("segments.csv", _cols("system lang bead:int ref_ids:ids? hyp_ids:ids? metric score:float unit_ids?"))
+SEGMENTS = Table(
+    "segments.csv", _cols("system lang bead:int ref_ids:ids? hyp_ids:ids? metric score:float unit_ids? doc?")
+)
 ALIGNMENT = Table(
     "alignment.csv",
     _cols(
         "system lang bead:int bead_type? ref_ids:ids hyp_ids:ids similarity:float? ref_text hyp_text bridge_text? "
-        "unit_ids?"
+        "unit_ids? doc?"
     ),
 )
+# many documents per corpus (eval.multidoc): each metric's score over each document's segments
+DOCUMENTS = Table("documents.csv", _cols("system lang kind doc metric score:float segments:int"))
 CLEANING = Table("cleaning.csv", _cols("document lang line_no:int? rule action text"))
 SIGNIFICANCE = Table(
     "significance.csv",
@@ -100,7 +104,7 @@ MQM = Table(
     ),
     prefix="cat:",
 )
-TABLES: tuple[Table, ...] = (SCORES, SEGMENTS, ALIGNMENT, CLEANING, SIGNIFICANCE, MQM)
+TABLES: tuple[Table, ...] = (SCORES, SEGMENTS, ALIGNMENT, CLEANING, SIGNIFICANCE, MQM, DOCUMENTS)
 TABLE_BY_FILE: dict[str, Table] = {t.file: t for t in TABLES}
 
 SPANS_FILE = "spans.jsonl"  # one eval.detectors.base.Span per line (Span.to_dict, + unit ids: eval.formats)
@@ -117,7 +121,7 @@ REQUIRED_FILES: tuple[str, ...] = (
     CLEANING.file,
     MANIFEST_FILE,
 )
-OPTIONAL_FILES: tuple[str, ...] = (SIGNIFICANCE.file,)
+OPTIONAL_FILES: tuple[str, ...] = (SIGNIFICANCE.file, DOCUMENTS.file)
 
 # manifest.json: the keys every run writes, in this order (readers use .get for the ones added later).
 MANIFEST_KEYS: tuple[str, ...] = (
@@ -137,6 +141,7 @@ MANIFEST_KEYS: tuple[str, ...] = (
     "skipped",
     "detector_stats",
     "xliff_findings",  # XLIFF versions re-emitted with ITS 2.0 findings (eval.formats)
+    "config_fingerprint",  # SHA-256 of the resolved config (eval.resume): a sweep re-run skips the job
     "systems",
     "reference",
     "timings",  # stage -> seconds, in run order, and "total"

@@ -34,6 +34,14 @@ from eval.formats import BILINGUAL_FORMATS
 from eval.formats.runfolder import span_record, unit_ids, write_xliff_findings
 from eval.metrics.base import Metric, MetricResult, ScoringInput
 from eval.metrics.unique import unique_metrics
+from eval.multidoc import (
+    DocRange,
+    DocumentCollector,
+    align_per_document,
+    bead_document,
+    document_scores,
+    span_document,
+)
 from eval.resume import config_fingerprint
 from eval.translators.base import Translator
 
@@ -93,6 +101,9 @@ class RunState:
     line_aligned: bool = False
     segment_ids: list[str] = field(default_factory=list)  # unit ids of an XLIFF/TMX/PO corpus, per reference line
     bilingual: dict[str, Any] = field(default_factory=dict)  # system → eval.formats.BilingualFile it came from
+    doc_ranges: list[DocRange] = field(default_factory=list)  # many documents: the reference's, in order
+    hyp_doc_ranges: dict[str, list[DocRange]] = field(default_factory=dict)  # ... and each published version's
+    document_rows: list[dict[str, Any]] = field(default_factory=list)  # documents.csv: per-document scores
 
     def skip(self, stage: str, system: str, lang: str, reason: str) -> None:
         if all(s["reason"] != reason for s in self.skipped):  # say each reason once on the console
@@ -128,6 +139,7 @@ def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
     ccfg = cfg.corpus.cleaning
     rules = rules_from_config(ccfg.rules)
     lcheck = language_check_from_config(ccfg.language_check, langs)
+    collected = DocumentCollector()
     for spec in manifest.documents:
         doc = load_document(manifest, spec)
         state.inputs[doc.path] = doc.sha256
@@ -149,10 +161,7 @@ def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
             for d in result.dropped
         )
         sents = sentences_of(result.lines, doc.lang, spec.segmented)
-        if spec.role == "reference":
-            state.ref_lang, state.ref_sents = doc.lang, sents
-        else:
-            state.systems.append(System(name=doc.name, lang=doc.lang, kind="published", segments=sents))
+        collected.add(spec.role, doc.name, spec.doc, doc.lang, sents)
         log.info(
             "%s (%s): %d lines kept, %d dropped, %d sentences",
             doc.name,
@@ -161,6 +170,8 @@ def load_documents_corpus(cfg: DictConfig, state: RunState) -> None:
             len(result.dropped),
             len(sents),
         )
+    state.ref_lang = collected.ref_lang
+    state.ref_sents, state.doc_ranges, state.systems, state.hyp_doc_ranges = collected.build(str(manifest.root))
 
 
 def load_line_aligned_corpus(cfg: DictConfig, state: RunState) -> None:
@@ -287,12 +298,21 @@ def align_systems(state: RunState, embedder: Any) -> None:
             state.beads[system.name] = identity_beads(len(state.ref_sents))
             kept.append(system)
             continue
-        if ref_vecs is None:
-            ref_vecs = embedder.embed(state.ref_sents)
         try:
-            beads = align_documents(
-                embedder, state.ref_sents, system.segments, system=system.name, settings=settings, ref_vecs=ref_vecs
-            )
+            if len(state.doc_ranges) > 1:  # many documents: each version document against its reference document
+                beads = align_per_document(
+                    state.ref_sents,
+                    state.doc_ranges,
+                    system.segments,
+                    state.hyp_doc_ranges[system.name],
+                    lambda ref, hyp: align_documents(embedder, ref, hyp, system=system.name, settings=settings),  # noqa: B023
+                )
+            else:
+                if ref_vecs is None:
+                    ref_vecs = embedder.embed(state.ref_sents)
+                beads = align_documents(
+                    embedder, state.ref_sents, system.segments, system=system.name, settings=settings, ref_vecs=ref_vecs
+                )
         except AlignmentError as exc:
             if cfg.on_unalignable == "error":
                 raise
@@ -321,6 +341,11 @@ def make_pair(
         bridge=" ".join(bridged.lines[i] for i in hyp_ids) if bridged and bridged.lines else None,
         unknown=tuple(w for i in hyp_ids if i < len(system.unknown_words) for w in system.unknown_words[i]),
     )
+
+
+def doc_ranges_of(state: RunState, system: System) -> list[DocRange]:
+    """A system's documents: a published version's own, else (MT of the reference, 1-1) the reference's."""
+    return state.hyp_doc_ranges.get(system.name, state.doc_ranges)
 
 
 def build_pairs(state: RunState) -> None:
@@ -409,6 +434,12 @@ def bootstrap_spec(metric: Metric) -> tuple[str, dict[str, Any]]:
     return metric.bootstrap_spec()
 
 
+def corpus_score(kind: str, stats: np.ndarray, **args: Any) -> float:
+    from eval.scoring.bootstrap import corpus_score as from_stats
+
+    return from_stats(kind, stats, **args)
+
+
 def confidence_interval(metric: Metric, stats: np.ndarray, cfg: DictConfig) -> tuple[float | None, float | None]:
     from eval.scoring.bootstrap import bootstrap_ci
 
@@ -427,6 +458,7 @@ def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
             )
     for system in _progress(state.systems, "metrics", bool(state.cfg.progress)):
         pairs = scored_pairs(state.pairs[system.name])
+        docs = [bead_document(p.ref_ids, p.hyp_ids, state.doc_ranges, doc_ranges_of(state, system)) for p in pairs]
         bridged = state.bridged.get(system.name)
         for metric in metrics.values():
             data = metric_input(metric, pairs, state, system)
@@ -456,6 +488,13 @@ def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
                 continue
             stats = segment_stats(metric, result)
             state.stats[(system.name, result.metric)] = stats
+            if len(state.doc_ranges) > 1:
+                kind, args = bootstrap_spec(metric)
+                state.document_rows.extend(
+                    {"system": system.name, "lang": system.lang, "kind": system.kind, "doc": doc,
+                     "metric": result.metric, "score": score, "segments": n}
+                    for doc, n, score in document_scores(docs, stats, lambda s: corpus_score(kind, s, **args))  # noqa: B023
+                )  # fmt: skip
             low, high = confidence_interval(metric, stats, state.cfg.bootstrap)
             state.signatures[result.metric] = result.signature
             state.score_rows.append(
@@ -482,7 +521,7 @@ def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
                 state.pairs[system.name] = [
                     replace(p, metric_spans=found) for p, found in zip(state.pairs[system.name], per_bead, strict=True)
                 ]
-            for bead, pair, seg in zip(bead_ids, pairs, result.segments, strict=True):
+            for bead, pair, seg, doc in zip(bead_ids, pairs, result.segments, docs, strict=True):
                 state.segment_rows.append(
                     {
                         "system": system.name,
@@ -491,6 +530,7 @@ def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
                         "ref_ids": _ids(pair.ref_ids),
                         "hyp_ids": _ids(pair.hyp_ids),
                         "unit_ids": unit_ids(pair.ref_ids, state.segment_ids),
+                        "doc": doc,
                         "metric": result.metric,
                         "score": seg,
                     }
@@ -647,6 +687,7 @@ def alignment_rows(state: RunState) -> list[dict[str, Any]]:
                     "ref_ids": _ids(bead.ref_ids),
                     "hyp_ids": _ids(bead.hyp_ids),
                     "unit_ids": unit_ids(bead.ref_ids or bead.hyp_ids, state.segment_ids),
+                    "doc": bead_document(bead.ref_ids, bead.hyp_ids, state.doc_ranges, doc_ranges_of(state, system)),
                     "similarity": bead.similarity,
                     "ref_text": pair.ref,
                     "hyp_text": pair.hyp,
@@ -679,7 +720,14 @@ def write_run_folder(
     rf.write_table(d / rf.CLEANING.file, rf.CLEANING, state.cleaning_rows)
     rf.write_table(d / rf.SIGNIFICANCE.file, rf.SIGNIFICANCE, state.significance_rows)
     rf.write_table(d / rf.MQM.file, rf.MQM, mqm)
-    rf.write_spans(d, (span_record(span, state.segment_ids) for span in state.spans))
+    if state.document_rows:
+        rf.write_table(d / rf.DOCUMENTS.file, rf.DOCUMENTS, state.document_rows)
+    ranges = {s.name: doc_ranges_of(state, s) for s in state.systems}
+    records = (
+        span_record(span, state.segment_ids, span_document(span, state.doc_ranges, ranges[span.system]))
+        for span in state.spans
+    )
+    rf.write_spans(d, records)
     xliff_out = write_xliff_findings(state.bilingual, state.spans, state.segment_ids, d)
     apertium: dict[str, str] = {}
     if translator is not None:

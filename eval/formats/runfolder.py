@@ -16,12 +16,13 @@ def unit_ids(indices: Iterable[int], segment_ids: Sequence[str]) -> str:
     return ";".join(segment_ids[i] for i in indices if i < len(segment_ids)) if segment_ids else ""
 
 
-def span_record(span: Span, segment_ids: Sequence[str]) -> dict[str, Any]:
-    """A spans.jsonl line: the span, plus the unit ids of its reference (or, for an addition, version) segments."""
+def span_record(span: Span, segment_ids: Sequence[str], doc: str = "") -> dict[str, Any]:
+    """A spans.jsonl line: the span, plus the unit ids of its reference (or, for an addition, version) segments
+    and, in a corpus of many documents, its document."""
     record = span.to_dict()
-    record["unit_ids"] = (
-        unit_ids(span.ref_segment_ids or span.hyp_segment_ids, segment_ids).split(";") if (segment_ids) else []
-    )
+    ids = unit_ids(span.ref_segment_ids or span.hyp_segment_ids, segment_ids)
+    record["unit_ids"] = ids.split(";") if ids else []
+    record["doc"] = doc
     return record
 
 
