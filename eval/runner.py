@@ -81,6 +81,7 @@ class RunState:
     ref_lang: str = ""
     ref_sents: list[str] = field(default_factory=list)
     sources: list[str] | None = None  # line-aligned sets: the source segment of each reference line
+    src_lang: str = ""  # line-aligned sets: the sources' language (a candidate for the untranslated check)
     systems: list[System] = field(default_factory=list)
     bridged: dict[str, Bridged] = field(default_factory=dict)
     beads: dict[str, list[Bead]] = field(default_factory=dict)
@@ -186,7 +187,7 @@ def load_line_aligned_corpus(cfg: DictConfig, state: RunState) -> None:
     check_declared_languages(texts, str(cfg.corpus.get("language_check", "warn")))
     state.line_aligned = True
     state.ref_lang, state.ref_sents = data.ref_lang, data.references
-    state.sources = data.sources
+    state.sources, state.src_lang = data.sources, data.src_lang
     state.systems = data.systems
     state.inputs.update(data.inputs)
     state.segment_ids, state.bilingual = data.segment_ids, data.bilingual
@@ -814,7 +815,7 @@ def build_detectors(
             cache=cache,
             ref_lang=state.ref_lang,
             glossary=cfg.corpus.get("glossary"),
-            languages=sorted({state.ref_lang, *(s.lang for s in state.systems)}),
+            languages=sorted({state.ref_lang, *(s.lang for s in state.systems), *filter(None, [state.src_lang])}),
             peers=state.pairs,  # other versions' beads: a back-translation shared by peers is a synonym, not an error
         )
     return detectors

@@ -19,6 +19,7 @@ from eval.detectors.xcomet_spans import XCometSpansDetector
 from eval.errors import GlossaryError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+DGSN_LANGS = ["fr", "es", "en", "it", "ar"]  # the corpus languages, as the runner passes them
 ROOT = Path(__file__).resolve().parents[1]
 HAS_APERTIUM = shutil.which("lt-proc") is not None and Path("/usr/share/apertium/apertium-fr-es").is_dir()
 
@@ -356,11 +357,11 @@ def test_english_phrase_inside_italian_clause_is_untranslated() -> None:
     )
     ref = "La délégation a visité le Centre de commandement et de coordination avec M. Abdellatif Hammouchi à Lyon."
     pair = AlignedPair("it", "fr", "it", (0,), (0,), ref, hyp, 0.9)
-    spans = UntranslatedDetector().detect([pair])
+    spans = UntranslatedDetector(languages=DGSN_LANGS).detect([pair])
     assert [(s.hyp.text if s.hyp else None, s.severity, s.evidence["detected"]) for s in spans] == [
         ("Command and Coordination Center", "minor", "en")
     ]
-    assert UntranslatedDetector(use_lexicon=False).detect([pair]) == []
+    assert UntranslatedDetector(languages=DGSN_LANGS, use_lexicon=False).detect([pair]) == []
 
 
 @pytest.mark.integration

@@ -19,6 +19,7 @@ from eval.detectors.base import Span
 from eval.detectors.evaluate import PR, TARGETS, load_beads, load_gold, matches, precision_recall, reachable_gold
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+DGSN_LANGS = ["fr", "es", "en", "it", "ar"]  # the corpus languages, as the runner passes them
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 MODEL = ROOT / "models" / "multilingual-e5-small"
@@ -62,7 +63,7 @@ def results() -> dict[str, Any]:
         "names_numbers": NamesNumbersDetector(),
         "omission_addition": OmissionAdditionDetector(embedder=emb, min_run=3),
         "mistranslation": MistranslationDetector(embedder=emb, peers=beads),  # no glossary anywhere
-        "untranslated": UntranslatedDetector(),
+        "untranslated": UntranslatedDetector(languages=DGSN_LANGS),  # what the runner passes
     }
     spans: dict[str, list[Span]] = {}
     table: dict[str, PR] = {}

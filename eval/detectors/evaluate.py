@@ -15,6 +15,7 @@ from typing import Any
 
 from eval.detectors.base import AlignedPair, Span
 from eval.detectors.names_numbers import fold
+from eval.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,18 @@ class PR:
         return self.recalled_gold / self.n_gold if self.n_gold else 0.0
 
 
+def _ref_lang(bead: dict[str, Any], path: str | Path) -> str:
+    if "ref_lang" not in bead:
+        raise InputError(f'{path}: bead {bead.get("bead", "?")} of {bead.get("system", "?")} has no "ref_lang"')
+    return str(bead["ref_lang"])
+
+
 def load_gold(path: str | Path) -> tuple[dict[str, list[AlignedPair]], dict[str, list[dict[str, Any]]]]:
     """Hand-aligned beads per system (system name = language code) and the gold spans."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    ref_lang = data.get("ref_lang", "fr")
+    if "ref_lang" not in data:
+        raise InputError(f'{path}: no "ref_lang"; add the reference language code, e.g. "ref_lang": "fr"')
+    ref_lang = str(data["ref_lang"])
     beads = {
         sys: [
             AlignedPair(
@@ -165,7 +174,7 @@ def load_beads(path: str | Path) -> dict[str, list[AlignedPair]]:
         out.setdefault(b["system"], []).append(
             AlignedPair(
                 b["system"],
-                b.get("ref_lang", "fr"),
+                _ref_lang(b, path),
                 b["hyp_lang"],
                 tuple(b["ref_ids"]),
                 tuple(b["hyp_ids"]),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eval.align.words import Word
@@ -111,7 +111,8 @@ class UntranslatedDetector(Detector):
     and runs of >= ``min_words`` words that only another language's dictionary knows."""
 
     name: str = "untranslated"
-    languages: list[str] = field(default_factory=lambda: ["fr", "es", "en", "it", "ar"])
+    # Candidate languages (the runner passes the corpus languages); empty: each system's reference and version language.
+    languages: list[str] = field(default_factory=list)
     min_words: int = 3
     min_confidence: float = 0.8
     use_lexicon: bool = True
@@ -172,7 +173,16 @@ class UntranslatedDetector(Detector):
             self._detector = Identifier(self.languages)
         return self._detector
 
+    def _with_languages(self, pairs: list[AlignedPair]) -> UntranslatedDetector:
+        """This detector, or a copy whose candidates are the pairs' languages when none were given."""
+        if self.languages or not pairs:
+            return self
+        langs = sorted({pairs[0].ref_lang, *(p.hyp_lang for p in pairs)})
+        return replace(self, languages=langs, _detector=None)
+
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
+        if not self.languages and pairs:
+            return self._with_languages(pairs).detect(pairs)
         spans: list[Span] = [s for p in pairs for s in engine_unknown_spans(p, self.name)]
         for p in pairs:
             if not p.hyp.strip():
