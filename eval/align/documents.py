@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eval.align.sentences import MAX_ALIGN, P_VALUE, SKIP, WINDOW, Bead, align_sentences, window_texts
+from eval.align.sentences import (
+    MAX_ALIGN,
+    P_VALUE,
+    SKIP,
+    WINDOW,
+    Bead,
+    align_sentences,
+    window_sizes,
+    window_texts,
+)
 from eval.embedders.base import Embedder
 
 
@@ -43,7 +52,7 @@ def align_documents(
     Raises AlignmentError when the version is not alignable (see ``eval.align.anchors``).
     """
     s = settings or AlignSettings()
-    sizes = range(2, min(s.embedded_windows, s.max_align - 1) + 1)
+    sizes = [k for k in window_sizes(s.method, s.max_align) if 2 <= k <= s.embedded_windows]
     ref = embedder.embed(ref_sents) if ref_vecs is None else ref_vecs
     hyp = embedder.embed(hyp_sents)
     ref_windows = {k: embedder.embed(window_texts(ref_sents, k)) for k in sizes if len(ref_sents) >= k}

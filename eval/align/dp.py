@@ -20,7 +20,7 @@ from eval.errors import AlignmentError
 ScoreFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Path = list[tuple[tuple[int, ...], tuple[int, ...]]]
 
-CHUNK_ROWS = 256
+CHUNK_ROWS = 64
 
 
 def column_grid(rows: np.ndarray, lo: np.ndarray, width: int) -> np.ndarray:

@@ -56,6 +56,7 @@ WINDOW = 5
 SKIP = -0.1
 P_VALUE = 0.05
 METHODS = ("bertalign", "normalised")
+_NORMALISED_TYPES = [(1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1)]
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,19 @@ def bead_types(max_align: int) -> list[tuple[int, int]]:
     if max_align < 2:
         raise InputError(f"max_align must be >= 2 (a 1-1 bead has two sentences), got {max_align}")
     return [(a, b) for a in range(1, max_align) for b in range(1, max_align) if a + b <= max_align]
+
+
+def method_bead_types(method: str, max_align: int) -> list[tuple[int, int]]:
+    """The bead types a method scores (``normalised`` has its own, up to 3 sentences a side)."""
+    if method not in METHODS:
+        raise InputError(f"unknown alignment method {method!r}; use one of {', '.join(METHODS)}")
+    return bead_types(max_align) if method == "bertalign" else list(_NORMALISED_TYPES)
+
+
+def window_sizes(method: str, max_align: int) -> list[int]:
+    """Window sizes (sentences per side) the method's beads use, 1 included."""
+    types = method_bead_types(method, max_align)
+    return sorted({a for a, _ in types} | {b for _, b in types})
 
 
 def window_texts(texts: Sequence[str], size: int) -> list[str]:
@@ -224,7 +238,7 @@ class _NormalisedScorer:
     unaligned where Bertalign's score absorbs them into merges.
     """
 
-    TYPES: ClassVar[list[tuple[int, int]]] = [(1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1)]
+    TYPES: ClassVar[list[tuple[int, int]]] = _NORMALISED_TYPES
     SKIP = -0.55
     SAMPLES = 100
 
@@ -266,60 +280,19 @@ class _Scorer:
         total_hyp = float(hyp.lengths[1].sum()) if hyp.count else 1.0
         self.ratio = float(ref.lengths[1].sum()) / max(total_hyp, 1.0)
 
-    @staticmethod
-    def _neighbours(
-        mine: np.ndarray,
-        other: np.ndarray,
-        starts: np.ndarray,
-        size: int,
-        *,
-        by_row: bool,
-        cols: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Mean cosine of a window with the other side's sentences (``other``) just before and after
-        the window of ``size`` sentences at ``starts`` (Bertalign's neighbour similarity).
-
-        ``by_row``: ``mine`` holds one vector per row and ``starts`` is (rows, width); else ``mine``
-        holds all windows of the other side, looked up at ``cols``, and ``starts`` is (rows,).
-        """
-        last = other.shape[0] - 1
-        left_at, right_at = starts - 1, starts + size
-        if by_row:
-            lo = max(0, int(left_at.min()))
-            hi = max(lo, min(last, int(right_at.max())))
-            near = mine @ other[lo : hi + 1].T
-            span = hi - lo
-            left = np.take_along_axis(near, np.clip(left_at - lo, 0, span), axis=1)
-            right = np.take_along_axis(near, np.clip(right_at - lo, 0, span), axis=1)
-            return _neighbour_mean(left, right, left_at >= 0, right_at <= last)
-        if cols is None:
-            raise AlignmentError("neighbour lookup without columns; this is a bug in eval.align")
-        c_lo, c_hi = int(cols.min()), int(cols.max())
-        lo = max(0, int(left_at.min()))
-        hi = max(lo, min(last, int(right_at.max())))
-        near = mine[c_lo : c_hi + 1] @ other[lo : hi + 1].T  # (cols, other windows)
-        span = hi - lo
-        li = np.clip(left_at - lo, 0, span)[:, None]
-        ri = np.clip(right_at - lo, 0, span)[:, None]
-        left, right = near[cols - c_lo, li], near[cols - c_lo, ri]
-        return _neighbour_mean(left, right, (left_at >= 0)[:, None], (right_at <= last)[:, None])
-
     def __call__(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         n, m = self.ref.count, self.hyp.count
         out = np.full((len(self.types), *cols.shape), -np.inf)
+        near = _NeighbourBlocks(self.ref, self.hyp, rows, cols, self.types) if self.margin else None
         for t, (a, b) in enumerate(self.types):
             if b == 0:
                 continue
             ok, sr, sh = _grid_starts(rows, cols, a, b, n, m)
             if not ok.any():
                 continue
-            rv, hv = self.ref.cen[a], self.hyp.cen[b]
-            score = pair_sims(rv, hv, sr, sh)
-            if self.margin:
-                # Sentences just before and after the other side's window, as Bertalign does.
-                nb_h = self._neighbours(rv[sr], self.hyp.cen[1], sh, b, by_row=True)
-                nb_r = self._neighbours(hv, self.ref.cen[1], sr, a, by_row=False, cols=sh)
-                score = score - (nb_h + nb_r) / 2
+            score = pair_sims(self.ref.cen[a], self.hyp.cen[b], sr, sh)
+            if near is not None:
+                score = score - (near.around_hyp(a, b, sr, sh) + near.around_ref(a, b, sr, sh)) / 2
             if self.len_penalty:
                 lr = self.ref.lengths[a][sr][:, None]
                 lh = self.hyp.lengths[b][sh] * self.ratio
@@ -328,6 +301,62 @@ class _Scorer:
                 score = np.where(score > 0, score * penalty, score)
             out[t] = np.where(ok, score, -np.inf)
         return out
+
+
+class _NeighbourBlocks:
+    """Bertalign's neighbour similarities for one chunk of DP rows, one matmul per window size.
+
+    ``around_hyp``: a reference window against the version sentences just before and after the
+    version window; ``around_ref``: a version window against the reference sentences around the
+    reference window. Each is the mean of the neighbours that exist (0 with none).
+    """
+
+    def __init__(self, ref: _Side, hyp: _Side, rows: np.ndarray, cols: np.ndarray, types: list[tuple[int, int]]):
+        self.ref, self.hyp = ref, hyp
+        n, m = ref.count, hyp.count
+        max_a = max(a for a, _ in types)
+        max_b = max(b for _, b in types)
+        self.h_lo, self.h_hi = max(0, int(cols.min()) - max_b - 1), min(m - 1, int(cols.max()))
+        self.r_lo, self.r_hi = max(0, int(rows.min()) - max_a - 1), min(n - 1, int(rows.max()))
+        self.rows, self.cols = rows, cols
+        self._by_ref: dict[int, tuple[np.ndarray, int]] = {}
+        self._by_hyp: dict[int, tuple[np.ndarray, int]] = {}
+
+    def _ref_block(self, a: int) -> tuple[np.ndarray, int]:
+        """Reference windows of size a (starts over the chunk) x version sentences h_lo..h_hi."""
+        if a not in self._by_ref:
+            wins = self.ref.cen[a]
+            lo = max(0, int(self.rows.min()) - a)
+            hi = max(lo, min(wins.shape[0] - 1, int(self.rows.max()) - a))
+            self._by_ref[a] = (wins[lo : hi + 1] @ self.hyp.cen[1][self.h_lo : self.h_hi + 1].T, lo)
+        return self._by_ref[a]
+
+    def _hyp_block(self, b: int) -> tuple[np.ndarray, int]:
+        """Version windows of size b (starts over the chunk) x reference sentences r_lo..r_hi."""
+        if b not in self._by_hyp:
+            wins = self.hyp.cen[b]
+            lo = max(0, int(self.cols.min()) - b)
+            hi = max(lo, min(wins.shape[0] - 1, int(self.cols.max()) - b))
+            self._by_hyp[b] = (wins[lo : hi + 1] @ self.ref.cen[1][self.r_lo : self.r_hi + 1].T, lo)
+        return self._by_hyp[b]
+
+    def around_hyp(self, a: int, b: int, sr: np.ndarray, sh: np.ndarray) -> np.ndarray:
+        block, lo = self._ref_block(a)
+        row = np.clip(sr - lo, 0, block.shape[0] - 1)[:, None]
+        span = block.shape[1] - 1
+        left_at, right_at = sh - 1, sh + b
+        left = block[row, np.clip(left_at - self.h_lo, 0, span)]
+        right = block[row, np.clip(right_at - self.h_lo, 0, span)]
+        return _neighbour_mean(left, right, left_at >= 0, right_at < self.hyp.count)
+
+    def around_ref(self, a: int, b: int, sr: np.ndarray, sh: np.ndarray) -> np.ndarray:
+        block, lo = self._hyp_block(b)
+        win = np.clip(sh - lo, 0, block.shape[0] - 1)
+        span = block.shape[1] - 1
+        left_at, right_at = (sr - 1)[:, None], (sr + a)[:, None]
+        left = block[win, np.clip(left_at - self.r_lo, 0, span)]
+        right = block[win, np.clip(right_at - self.r_lo, 0, span)]
+        return _neighbour_mean(left, right, left_at >= 0, right_at < self.ref.count)
 
 
 def _refusal(system: str, test: OrderTest, n: int, m: int) -> AlignmentError:
@@ -397,10 +426,7 @@ def align_sentences(
         raise _refusal(system, test, n, m)
     anchors = first_pass(matches, n, m)
 
-    if method not in METHODS:
-        raise InputError(f"unknown alignment method {method!r}; use one of {', '.join(METHODS)}")
-    all_types = bead_types(max_align) if method == "bertalign" else _NormalisedScorer.TYPES
-    types = [(a, b) for a, b in all_types if a <= n and b <= m]
+    types = [(a, b) for a, b in method_bead_types(method, max_align) if a <= n and b <= m]
     sizes = sorted({a for a, _ in types} | {b for _, b in types})
     ref_side = _side(ref, ref_texts, sizes, embed_fn, ref_windows, center, "reference")
     hyp_side = _side(hyp, hyp_texts, sizes, embed_fn, hyp_windows, center, "version")
