@@ -1,6 +1,6 @@
 """Detector cost on N aligned pairs: the DGSN beads replicated across synthetic systems.
 
-Systems run as in a real run (eval.runner.run_detectors), in groups of one version per language
+Systems run as in a real run (eval.stages.detectors.run_detectors), in groups of one version per language
 (cold: one system per group): the word alignment (e5 token states + Itermax links, shared by
 mistranslation, omission and terminology) is timed on its own line, then every detector in the
 default order gets the whole group (``detect_systems``) with shared memos. Replicas repeat the

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
-# 1: the tables as of the stage split (issue 13); 2: manifest.json gains schema_version, metrics,
-# detectors and timings.
+# 1: the tables before the schema existed; 2: manifest.json gains schema_version, metrics, detectors,
+# stages_not_run and timings.
 SCHEMA_VERSION = 2
 
 ColumnType = Literal["str", "int", "float", "bool", "ids"]  # ids: sentence indices joined by ";" ("3;4")
@@ -140,11 +140,13 @@ MANIFEST_KEYS: tuple[str, ...] = (
     "detectors",  # detector name -> DetectorNeeds.to_dict(): inputs, languages
     "skipped",
     "detector_stats",
+    "config_fingerprint",  # eval.resume: a sweep job with the same fingerprint and a complete folder is skipped
     "xliff_findings",  # XLIFF versions re-emitted with ITS 2.0 findings (eval.formats)
     "config_fingerprint",  # SHA-256 of the resolved config (eval.resume): a sweep re-run skips the job
     "systems",
     "reference",
-    "timings",  # stage -> seconds, in run order, and "total"
+    "stages_not_run",  # [{stage, reason}]: what the runner did not run and why
+    "timings",  # stage -> seconds, in run order, and "total" (the stages before the run folder is written)
 )
 
 

@@ -101,3 +101,48 @@ def test_tables_are_written_in_schema_order_and_read_back(tmp_path: Path) -> Non
     assert list(manifest) == ["schema_version", "tag", "reference"] and manifest["schema_version"] == rf.SCHEMA_VERSION
     run = load_run(tmp_path)
     assert run.scores.loc[0, "score"] == 1.5 and run.ref_lang == "fr"
+
+
+def test_significance_reuses_the_metric_stage_statistics(tmp_path: Path) -> None:
+    """Units that are one of the MT output's own beads take its statistics; only joined units are scored."""
+    from omegaconf import OmegaConf
+
+    from eval.align.sentences import Bead
+    from eval.corpus import System
+    from eval.stages.align import build_pairs, identity_beads
+    from eval.stages.metrics import metric_input, score_systems, segment_stats
+    from eval.stages.significance import project_pairs, projected_stats, significance
+    from eval.stages.state import Bridged, RunState
+
+    class CountingBleu(BleuMetric):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: list[int] = []
+
+        def score(self, data: ScoringInput):  # type: ignore[no-untyped-def]
+            self.calls.append(len(data.hyps))
+            return super().score(data)
+
+    cfg = OmegaConf.create(
+        {"progress": False, "bootstrap": {"n_samples": 50, "ar_samples": 50, "seed": 1, "alpha": 0.05}}
+    )
+    ref = ["Le chat dort.", "Il pleut.", "Le chien court vite.", "Fin."]
+    state = RunState(cfg=cfg, run_dir=tmp_path, ref_lang="fr", ref_sents=ref)
+    pub = System("pub", "fr", "published", ["Le chat dort. Il pleut.", "Le chien court.", "Fin."])
+    mt = System("mt", "fr", "mt", ["Le chat dort.", "Il pleut beaucoup.", "Un chien court vite.", "Fin !"])
+    state.systems = [pub, mt]
+    state.bridged = {s.name: Bridged(s.segments, route="direct") for s in state.systems}
+    state.beads = {
+        "pub": [Bead((0, 1), (0,), 0.9), Bead((2,), (1,), 0.9), Bead((3,), (2,), 0.9)],
+        "mt": identity_beads(len(ref)),
+    }
+    build_pairs(state)
+    metric = CountingBleu()
+    score_systems(state, {"bleu": metric})
+    assert metric.calls == [3, 4]
+    stats = projected_stats(state, metric, mt, state.pairs["pub"])
+    assert metric.calls[2:] == [1]  # only the joined unit (sentences 0 and 1)
+    rescored = metric.score(metric_input(metric, project_pairs(state, mt, state.pairs["pub"]), state, mt))  # type: ignore[arg-type]
+    assert stats is not None and np.array_equal(stats, segment_stats(rescored))
+    significance(state, {"bleu": metric})
+    assert {(r["system"], r["method"]) for r in state.significance_rows} == {("mt", "paired-bs"), ("mt", "paired-ar")}

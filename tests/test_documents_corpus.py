@@ -10,7 +10,8 @@ from omegaconf import OmegaConf
 
 from eval.config import CONF_DIR
 from eval.errors import InputError
-from eval.runner import RunState, load_documents_corpus
+from eval.stages.ingest import load_documents_corpus
+from eval.stages.state import RunState
 
 GERMAN_REF = (
     "Die Polizei hat am Montag die Grenze zu Österreich geschlossen. Der Sprecher sagte, dass die Maßnahme "

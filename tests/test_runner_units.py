@@ -11,7 +11,10 @@ from eval.corpus import System
 from eval.detectors.base import AlignedPair
 from eval.errors import EvalError
 from eval.metrics.bleu import BleuMetric
-from eval.runner import Bridged, RunState, add_extra_systems, identity_beads, metric_input
+from eval.stages.align import identity_beads
+from eval.stages.metrics import metric_input
+from eval.stages.state import Bridged, RunState
+from eval.stages.systems import add_extra_systems
 
 
 def _state(tmp_path: Path, extra: list[dict[str, str]]) -> RunState:
