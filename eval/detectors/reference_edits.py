@@ -24,7 +24,15 @@ import numpy as np
 import sacrebleu
 
 from eval.align.words import Word, words_of
-from eval.detectors.base import AlignedPair, Detector, DetectorSkipped, Severity, Span, SystemResult, TextSpan
+from eval.detectors.base import (
+    AlignedPair,
+    Detector,
+    DetectorNeeds,
+    DetectorSkipped,
+    Span,
+    SystemResult,
+    TextSpan,
+)
 from eval.errors import ConfigError
 from eval.languages.codes import base_language
 
@@ -117,6 +125,9 @@ class ReferenceEditsDetector(Detector):
                 f"({self.major_threshold}) <= 1"
             )
         self._model = Calibration.from_dict(dict(self.calibration))
+
+    def needs(self) -> DetectorNeeds:
+        return DetectorNeeds(inputs=("token_states",))
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:
         name = pairs[0].system if pairs else "system"
@@ -227,6 +238,6 @@ class ReferenceEditsDetector(Detector):
         return ref_sim, (np.mean(peer_rows, axis=0) if peer_rows else None)
 
     def _span(self, p: AlignedPair, run: TextSpan, feats: dict[str, float], prob: float) -> Span:
-        severity: Severity = "major" if prob >= self.major_threshold else "minor"
         evidence: dict[str, Any] = {"probability": round(prob, 4), "features": feats}
-        return Span.on(p, run, None, self.category, severity, self.name, round(prob, 4), evidence)
+        major = prob >= self.major_threshold
+        return Span.on(p, run, None, self.category, "major" if major else "minor", self.name, round(prob, 4), evidence)
