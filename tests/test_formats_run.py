@@ -12,6 +12,7 @@ import pytest
 import sacrebleu
 from translate.storage import factory
 
+from eval.reports import ReportConfig, build_reports
 from tests.clirun import run_cli
 from tests.test_cli_errors import assert_clean_failure
 
@@ -48,6 +49,9 @@ def test_bilingual_corpus_run(tmp_path: Path, fmt: str) -> None:
         assert [str(u.target) for u in store.units] == [
             str(u.target) for u in factory.getobject(str(DATA / "xliff" / "es.xlf")).units
         ]
+        html, md = build_reports(res.run_dir, ReportConfig(charts=False))
+        assert "(names_numbers) [unit intro]" in md.read_text(encoding="utf-8")  # found in the CAT tool by id
+        assert "unit intro" in html.read_text(encoding="utf-8")
     else:
         assert manifest["xliff_findings"] == {}
 

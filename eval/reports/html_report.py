@@ -323,6 +323,9 @@ def _side_by_side_section(run: RunData, order: list[str]) -> str:
             hyp_text, ref_text = str(b["hyp_text"]), str(b["ref_text"])
             bridge = str(b.get("bridge_text", "") or "")
             info = f"{esc(b.get('bead_type', ''))}<br>ref {esc(b['ref_ids'] or '—')} / hyp {esc(b['hyp_ids'] or '—')}"
+            for key, label in (("unit_ids", "unit"), ("doc", "doc")):  # XLIFF/TMX/PO unit ids, many documents
+                if b.get(key):
+                    info += f"<br>{label} {esc(b[key])}"
             sim = b.get("similarity")
             if sim is not None and sim == sim:
                 info += f"<br>sim {float(sim):.3f}"

@@ -14,6 +14,7 @@ from eval.reports.tables import (
     ReportConfig,
     SummaryRow,
     finding_pair,
+    finding_place,
     fmt_value,
     metrics_present,
     rank_metric,
@@ -88,7 +89,8 @@ def _findings(run: RunData, order: list[str], cfg: ReportConfig) -> list[str]:
         for finding in found:
             pair = finding_pair(finding, cfg.snippet_chars)
             detector = finding.get("detector", "?")
-            out.append(f"- {finding['severity']} · {finding['category']}: {pair} ({detector})")
+            where = finding_place(finding)
+            out.append(f"- {finding['severity']} · {finding['category']}: {pair} ({detector}){where}")
     return out
 
 

@@ -327,6 +327,17 @@ def finding_pair(span: Mapping[str, Any], limit: int = 60) -> str:
     return f"{left} ↔ {right}"
 
 
+def finding_place(span: Mapping[str, Any]) -> str:
+    """' [unit welcome, doc d2]': where a CAT tool finds it (XLIFF/TMX/PO unit ids, the document), or ''."""
+    parts = []
+    units = span.get("unit_ids") or []
+    if isinstance(units, list) and units:
+        parts.append(f"unit {', '.join(map(str, units))}")
+    if span.get("doc"):
+        parts.append(f"doc {span['doc']}")
+    return f" [{', '.join(parts)}]" if parts else ""
+
+
 BeadKey = tuple[str, int]
 
 
