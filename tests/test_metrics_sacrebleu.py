@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from eval.errors import MetricError
 from eval.metrics.base import ScoringInput
 from eval.metrics.bleu import BleuMetric
 from eval.metrics.chrf import ChrfMetric
+from eval.metrics.sacrebleu_base import SacrebleuMetric
 from eval.metrics.ter import TerMetric
 
 GOLDEN = {
@@ -56,3 +58,22 @@ def test_cross_language_pairing_is_refused() -> None:
 def test_count_mismatch_names_both_counts() -> None:
     with pytest.raises(MetricError, match="2 hypothesis segments vs 1 reference"):
         ChrfMetric().score(ScoringInput(hyps=["a", "b"], refs=["a"]))
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        BleuMetric(),
+        BleuMetric(lowercase=True, tokenize="intl"),
+        ChrfMetric(),
+        ChrfMetric(word_order=2, lowercase=True),
+        ChrfMetric(char_order=4, whitespace=True),
+    ],
+    ids=["bleu", "bleu-lc-intl", "chrf", "chrf++-lc", "chrf-c4-ws"],
+)
+def test_run_statistics_equal_sacrebleus_own(metric: SacrebleuMetric) -> None:
+    """The run counts BLEU/chrF n-grams with eval.scoring's counter; the statistics are sacrebleu's."""
+    hyps = ["Le chat est sur le tapis.", "", "Il PLEUT, à Lyon !", "un deux trois quatre cinq"]
+    refs = ["Le chat dort sur le tapis.", "Rien.", "il pleut à Lyon.", "un deux trois quatre six"]
+    expected = np.asarray(metric.corpus_metric._extract_corpus_statistics(hyps, [refs]), dtype=np.float64)
+    np.testing.assert_array_equal(metric.statistics(hyps, refs), expected)

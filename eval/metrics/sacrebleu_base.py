@@ -42,9 +42,11 @@ class SacrebleuMetric(Metric):
         self.sentence_metric: Any = None
 
     def statistics(self, hyps: list[str], refs: list[str]) -> np.ndarray:
-        """Per-segment sufficient statistics, shape (n_segments, n_stats), from sacrebleu itself."""
-        stats = self.corpus_metric._extract_corpus_statistics(hyps, [refs])
-        return np.asarray(stats, dtype=np.float64)
+        """Per-segment sufficient statistics, shape (n_segments, n_stats), equal to sacrebleu's
+        ``_extract_corpus_statistics`` (BLEU/chrF n-grams counted by eval.scoring's C extension)."""
+        from eval.scoring.bootstrap import metric_statistics
+
+        return metric_statistics(self.bootstrap_spec()[0], self.corpus_metric, hyps, refs)
 
     def corpus_from_stats(self, stats: np.ndarray) -> float:
         total = stats.sum(axis=0)
