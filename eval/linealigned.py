@@ -31,7 +31,8 @@ class LineAlignedSet:
     systems: list[System] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)
     segment_ids: list[str] = field(default_factory=list)  # unit ids of bilingual files (XLIFF/TMX/PO), else empty
-    bilingual: dict[str, Any] = field(default_factory=dict)  # system → its eval.formats.BilingualFile
+    bilingual: dict[str, Any] = field(default_factory=dict)  # system → its eval.formats.BilingualFile list
+    doc_ranges: list[Any] = field(default_factory=list)  # eval.multidoc.DocRange per document ('doc' entries)
 
 
 def _check_count(name: str, where: str, n: int, expected: int) -> None:
@@ -129,8 +130,9 @@ def _from_bilingual(root: Path, spec: dict[str, Any], fmt: str, where: str, out:
     out.ref_lang = normalize_code(data.ref_lang, f"{where}: reference language")
     out.references, out.segment_ids = data.references, data.segment_ids
     for system in data.systems:
-        system.lang = normalize_code(system.lang, f"{data.files[system.name].path}")
+        system.lang = normalize_code(system.lang, f"{data.files[system.name][0].path}")
     out.systems, out.inputs, out.bilingual = data.systems, data.inputs, dict(data.files)
+    out.doc_ranges = data.doc_ranges
 
 
 def load_line_aligned(corpus_dir: str | Path) -> LineAlignedSet:

@@ -134,7 +134,7 @@ def _spans(system: str) -> list[Span]:
 @pytest.mark.parametrize(("name", "file"), [("es", "es.xlf"), ("it-vendor", "it.xlf")])
 def test_write_back_marks_findings_and_still_parses(tmp_path: Path, name: str, file: str) -> None:
     data = load_line_aligned(DATA / "xliff")
-    source = data.bilingual[name]
+    [source] = data.bilingual[name]
     spans = _spans(name)
     if name == "it-vendor":
         spans[0] = Span(name, "it", [0], [0], TextSpan("300", 23, 26), None, "terminology", "minor", "y", 0.4)
@@ -159,3 +159,39 @@ def test_write_back_marks_findings_and_still_parses(tmp_path: Path, name: str, f
     assert tree.getroot().get(f"{{{ITS_NS}}}version") == "2.0"
     assert b"xmlns:its=" in out.read_bytes()
     assert len(tree.findall(".//{*}target//{*}x")) + len(tree.findall(".//{*}target//{*}ph")) == 1  # code kept
+
+
+def _two_documents(tmp_path: Path, versions: tuple[str, ...] = ("es.xlf", "it.xlf")) -> Path:
+    root = tmp_path / "docs"
+    root.mkdir()
+    entries = []
+    for doc in ("d1", "d2"):
+        for file in versions:
+            shutil.copy(DATA / "xliff" / file, root / f"{doc}.{file}")
+            entries.append(f"  - {{file: {doc}.{file}, doc: {doc}}}\n")
+    (root / "manifest.yaml").write_text("format: xliff\nfiles:\n" + "".join(entries), encoding="utf-8")
+    return root
+
+
+def test_xliff_files_as_documents(tmp_path: Path) -> None:
+    data = load_line_aligned(_two_documents(tmp_path))
+    assert [(r.doc, r.start, r.end) for r in data.doc_ranges] == [("d1", 0, 3), ("d2", 3, 6)]
+    assert data.segment_ids == ["intro", "welcome", "close"] * 2
+    assert [(s.name, len(s.segments)) for s in data.systems] == [("es", 6), ("it", 6)]  # named by language
+    d2 = next(f for f in data.bilingual["es"] if f.doc == "d2")
+    span = Span("es", "es", [3], [3], TextSpan("200", 20, 23), None, "terminology", "major", "x", 1.0)
+    out = write_back(d2, [span], data.segment_ids, tmp_path / "out")
+    assert out.name == "es.d2.xlf"
+    marked = etree.parse(str(out)).findall(f".//{{*}}mrk[@{{{ITS_NS}}}locQualityIssueType]")
+    assert [m.text for m in marked] == ["200"]
+    d1 = next(f for f in data.bilingual["es"] if f.doc == "d1")
+    clean = write_back(d1, [span], data.segment_ids, tmp_path / "out")  # the span is in d2, not here
+    assert not etree.parse(str(clean)).findall(f".//{{*}}mrk[@{{{ITS_NS}}}locQualityIssueType]")
+
+
+def test_a_version_lacking_a_document_is_named(tmp_path: Path) -> None:
+    root = _two_documents(tmp_path)
+    manifest = root / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("  - {file: d2.it.xlf, doc: d2}\n", ""))
+    with pytest.raises(InputError, match=r"version it lacks document 'd2'"):
+        load_line_aligned(root)

@@ -42,7 +42,7 @@ def test_bilingual_corpus_run(tmp_path: Path, fmt: str) -> None:
     assert number[0]["unit_ids"] == [alignment.unit_ids.iloc[0]]
     manifest = json.loads((res.run_dir / "manifest.json").read_text(encoding="utf-8"))
     if fmt == "xliff":
-        assert manifest["xliff_findings"] == {"es": "xliff/es.xlf", "it-vendor": "xliff/it-vendor.xlf"}
+        assert manifest["xliff_findings"] == {"xliff/es.xlf": "es.xlf", "xliff/it-vendor.xlf": "it.xlf"}
         written = res.run_dir / "xliff" / "es.xlf"
         assert "its:locQualityIssueType=" in written.read_text(encoding="utf-8")
         store = factory.getobject(str(written))
@@ -67,3 +67,30 @@ def test_xliff_unit_without_target_fails_on_one_line(tmp_path: Path) -> None:
     )
     res = run_cli(tmp_path / "results", f"corpus.dir={corpus}", "corpus.format=xliff", *ARGS)
     assert_clean_failure(tmp_path / "results", res, r"es\.xlf: unit welcome has no target")
+
+
+def test_xliff_documents_run(tmp_path: Path) -> None:
+    from tests.test_formats import _two_documents
+
+    corpus = _two_documents(tmp_path)
+    res = run_cli(tmp_path / "results", f"corpus.dir={corpus}", "corpus.format=xliff", *ARGS)
+    assert res.code == 0, res.stderr[-3000:]
+    assert res.run_dir is not None
+    per_doc = pd.read_csv(res.run_dir / "documents.csv")
+    total = pd.read_csv(res.run_dir / "scores.csv").set_index(["system", "metric"])
+    assert set(zip(per_doc.system, per_doc.doc, strict=True)) == {
+        ("es", "d1"),
+        ("es", "d2"),
+        ("it", "d1"),
+        ("it", "d2"),
+    }
+    for row in per_doc.itertuples():  # the two documents hold the same text: each scores as the whole
+        assert row.score == pytest.approx(total.loc[(row.system, row.metric), "score"], abs=1e-9)
+    alignment = pd.read_csv(res.run_dir / "alignment.csv", keep_default_na=False)
+    assert list(alignment[alignment.system == "es"].doc) == ["d1"] * 3 + ["d2"] * 3
+    assert sorted(p.name for p in (res.run_dir / "xliff").iterdir()) == [
+        "es.d1.xlf",
+        "es.d2.xlf",
+        "it.d1.xlf",
+        "it.d2.xlf",
+    ]

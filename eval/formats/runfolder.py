@@ -27,14 +27,17 @@ def span_record(span: Span, segment_ids: Sequence[str], doc: str = "") -> dict[s
 
 
 def write_xliff_findings(
-    bilingual: dict[str, Any], spans: list[Span], segment_ids: list[str], run_dir: Path
+    bilingual: dict[str, list[Any]], spans: list[Span], segment_ids: list[str], run_dir: Path
 ) -> dict[str, str]:
-    """Each XLIFF version with its findings as ITS 2.0 markup under ``<run>/xliff/``; system → file written."""
+    """Each XLIFF file of a version with its findings as ITS 2.0 markup under ``<run>/xliff/``
+    (``<version>.xlf``, or ``<version>.<doc>.xlf`` with many documents); file written → source file."""
     from eval.formats.writeback import write_back
 
     written = {}
-    for name, source in bilingual.items():
-        if source.writeback:
-            path = write_back(source, [s for s in spans if s.system == name], segment_ids, run_dir / WRITEBACK_DIR)
-            written[name] = str(path.relative_to(run_dir))
+    for name, sources in bilingual.items():
+        for source in sources:
+            if source.writeback:
+                own = [s for s in spans if s.system == name]
+                path = write_back(source, own, segment_ids, run_dir / WRITEBACK_DIR)
+                written[str(path.relative_to(run_dir))] = source.path.name
     return written

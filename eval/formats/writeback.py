@@ -92,15 +92,17 @@ def write_back(source: BilingualFile, spans: list[Span], segment_ids: list[str],
     store, _ = parse_store(source.path)
     declare_its(store.document)
     targets = {uid: child(unit_element(u), "target") for uid, u in identified_units(store)}
+    end = source.offset + len(source.units)  # this file's segments in the corpus (one document of many)
     # spans on one unit, last first, so marking one leaves the earlier offsets of its text node valid
     ordered = sorted(spans, key=lambda s: -(s.hyp.start if s.hyp is not None else -1))
     for serial, span in enumerate(ordered, 1):
         ids = span.ref_segment_ids or span.hyp_segment_ids
         for index in ids[:1]:
-            target = targets.get(segment_ids[index]) if index < len(segment_ids) else None
+            inside = source.offset <= index < min(end, len(segment_ids))
+            target = targets.get(segment_ids[index]) if inside else None
             if target is not None:
                 mark_span(target, span, serial)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{source.name}.xlf"
+    path = out_dir / (f"{source.name}.{source.doc}.xlf" if source.doc else f"{source.name}.xlf")
     path.write_bytes(bytes(store))
     return path

@@ -84,6 +84,7 @@ def load_line_aligned_corpus(cfg: DictConfig, state: RunState) -> None:
     state.systems = data.systems
     state.inputs.update(data.inputs)
     state.segment_ids, state.bilingual = data.segment_ids, data.bilingual
+    state.doc_ranges = data.doc_ranges  # XLIFF/TMX/PO files with 'doc': systems are 1-1, same documents
 
 
 def ingest(cfg: DictConfig, state: RunState) -> None:
