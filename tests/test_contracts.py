@@ -146,3 +146,19 @@ def test_significance_reuses_the_metric_stage_statistics(tmp_path: Path) -> None
     assert stats is not None and np.array_equal(stats, segment_stats(rescored))
     significance(state, {"bleu": metric})
     assert {(r["system"], r["method"]) for r in state.significance_rows} == {("mt", "paired-bs"), ("mt", "paired-ar")}
+
+
+def test_a_run_lexicon_keeps_its_own_memo() -> None:
+    import shutil
+
+    from eval.detectors import lexicon
+    from eval.detectors.names_numbers import NamesNumbersDetector
+
+    run_lexicon = lexicon.Lexicon.for_run()
+    assert NamesNumbersDetector(use_lexicon=False, lexicon=run_lexicon).lexicon is None
+    assert NamesNumbersDetector(lexicon=run_lexicon).lexicon is run_lexicon
+    if shutil.which("lt-proc") is None or not run_lexicon.has_analyser("fr"):
+        pytest.skip("Apertium fr analyser not installed")
+    before = dict(lexicon._ANALYSES)
+    run_lexicon.analyse("fr", ["réunion"])
+    assert ("fr", "réunion") in run_lexicon._analyses and before == lexicon._ANALYSES

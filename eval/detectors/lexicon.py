@@ -148,8 +148,9 @@ def run_lt_proc(flag: str, binary: Path, units: list[str]) -> list[str]:
     return out
 
 
-# Process-wide memos: every detector and every system builds its own ``Lexicon``, but a word's
-# analysis in an installed dictionary never changes, so lt-proc sees each word form once per run.
+# Process-wide memos for a ``Lexicon()`` built without its own (direct use, tests, benchmarks): a word's
+# analysis in an installed dictionary never changes. A run builds one ``Lexicon.for_run()`` shared by its
+# detectors instead, so lt-proc sees each word form once per run and the memo ends with the run.
 _ANALYSES: dict[tuple[str, str], list[Analysis]] = {}
 _BIL: dict[tuple[str, str, str], list[Analysis]] = {}  # parsed once: a run looks them up per system
 
@@ -181,6 +182,11 @@ class Lexicon:
     pivot: str = "es"
     _analyses: dict[tuple[str, str], list[Analysis]] = field(default_factory=lambda: _ANALYSES)
     _bil: dict[tuple[str, str, str], list[Analysis]] = field(default_factory=lambda: _BIL)
+
+    @classmethod
+    def for_run(cls) -> Lexicon:
+        """A lexicon with its own memo: one per run, shared by the run's detectors, gone with the run."""
+        return cls(_analyses={}, _bil={})
 
     def _morf(self, lang: str) -> Path | None:
         for other in ("es", "fr", "en", "it"):

@@ -392,7 +392,9 @@ class MistranslationDetector(Detector):
     def __post_init__(self) -> None:
         if self.word_similarity is None and self.embedder is not None:
             self.word_similarity = embedding_similarity(self.embedder)
-        if self.lexicon is None and self.use_lexicon:
+        if not self.use_lexicon:
+            self.lexicon = None  # a run offers its lexicon to every detector; use_lexicon=false declines it
+        elif self.lexicon is None:
             self.lexicon = Lexicon()
 
     # ------------------------------------------------------------------ evidence gathering

@@ -564,7 +564,9 @@ class NamesNumbersDetector(Detector):
     window: int = 1
 
     def __post_init__(self) -> None:
-        if self.lexicon is None and self.use_lexicon:
+        if not self.use_lexicon:
+            self.lexicon = None  # a run offers its lexicon to every detector; use_lexicon=false declines it
+        elif self.lexicon is None:
             self.lexicon = Lexicon()
 
     def detect(self, pairs: list[AlignedPair]) -> list[Span]:

@@ -26,7 +26,10 @@ def check_glossary(cfg: DictConfig) -> None:
 def build_detectors(
     cfg: DictConfig, embedder: Embedder | None, translator: Translator | None, cache: Cache, state: RunState
 ) -> dict[str, Detector]:
+    from eval.detectors.lexicon import Lexicon
+
     detectors = {}
+    lexicon = Lexicon.for_run()  # one dictionary memo for the run's detectors, not kept after it
     if embedder is not None:
         # bfloat16 where native (cfg.detector_precision); sentence alignment and metrics stay float32
         embedder = embedder.with_precision(str(cfg.get("detector_precision", "float32")))
@@ -37,6 +40,7 @@ def build_detectors(
             embedder=embedder,
             translator=translator,
             cache=cache,
+            lexicon=lexicon,
             ref_lang=state.ref_lang,
             glossary=cfg.corpus.get("glossary"),
             languages=sorted({state.ref_lang, *(s.lang for s in state.systems), *filter(None, [state.src_lang])}),
