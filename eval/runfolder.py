@@ -35,12 +35,12 @@ class Table:
     """One CSV of the run folder: its file name and its columns, in the order they are written.
 
     ``prefix``: further columns, one per value seen, named ``<prefix><value>`` (mqm.csv's
-    ``cat:<category>`` counts), written after the fixed ones.
+    ``cat:<category>`` counts and ``pen:<category>`` penalty points), written after the fixed ones.
     """
 
     file: str
     columns: tuple[Column, ...]
-    prefix: str = ""
+    prefix: str | tuple[str, ...] = ""
 
     @property
     def names(self) -> list[str]:
@@ -100,9 +100,9 @@ MQM = Table(
     "mqm.csv",
     _cols(
         "system lang eval_words:int? n_minor:int? n_major:int? n_critical:int? apt:float? npt:float? oqs:float? "
-        "threshold:float? verdict?"
+        "threshold:float? verdict? npt_limit:float?"
     ),
-    prefix="cat:",
+    prefix=("cat:", "pen:"),
 )
 TABLES: tuple[Table, ...] = (SCORES, SEGMENTS, ALIGNMENT, CLEANING, SIGNIFICANCE, MQM, DOCUMENTS)
 TABLE_BY_FILE: dict[str, Table] = {t.file: t for t in TABLES}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sacrebleu.metrics import CHRF
 
 from eval.errors import ConfigError
 from eval.metrics.bleu import BleuMetric
@@ -21,7 +22,7 @@ from eval.metrics.unique import unique_metrics
     ],
 )
 def test_chrf_name_carries_its_parameters(kwargs: dict[str, int | bool], name: str) -> None:
-    assert chrf_name(**kwargs) == name
+    assert chrf_name(CHRF(**kwargs)) == name  # type: ignore[arg-type]
     assert ChrfMetric(**kwargs).name == name  # type: ignore[arg-type]
 
 

@@ -25,6 +25,8 @@ def test_raw_scoring_model(tmp_path: Path) -> None:
     write_mqm_csv(tmp_path / "mqm.csv", [row])
     rec = next(csv.DictReader((tmp_path / "mqm.csv").open(encoding="utf-8")))
     assert rec["cat:accuracy/omission"] == "1" and rec["verdict"] == "fail"
+    assert rec["pen:accuracy/omission"] == "10.0" and rec["pen:accuracy/mistranslation"] == "6.0"
+    assert rec["npt_limit"] == "5.0"  # OQS 92 < 95 <=> NPT 8 > 5
 
 
 def test_bad_config() -> None:

@@ -74,3 +74,40 @@ def test_filters_omissions_and_rtl_in_chromium(run_dir: Path) -> None:
 
 
 # A real DGSN run folder is checked in the browser by tests/test_e2e.py::test_report_renders_in_a_real_browser.
+
+
+def test_first_screen_and_evidence_on_a_phone(run_dir: Path) -> None:
+    """At 390 px: a verdict on the first screen, no sideways scroll, and a tap on a span opens its evidence."""
+    from playwright.sync_api import sync_playwright
+
+    html_path, _ = build_reports(run_dir)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(html_path.as_uri())
+            badge = page.locator("#verdict .verdict").first
+            assert badge.inner_text() in ("PASS", "FAIL")
+            box = badge.bounding_box()
+            assert box is not None and box["y"] < 844
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            panel = page.locator("#evidence")
+            assert panel.is_hidden()
+            es = page.locator("section.version[data-system='es'] details.beads")
+            assert es.evaluate("d => !d.open")  # folded on a phone: the page stays short
+            es.locator("summary").click()
+            page.locator("td.hyp .err", has_text="congelación").click()
+            assert panel.is_visible()
+            text = panel.inner_text()
+            assert "back-translation" in text and "congélation" in text and "lexicon" in text
+            page.locator("#evidence .close").click()
+            assert panel.is_hidden()
+            # a top finding on the first screen jumps to its span and opens the evidence
+            page.locator("#verdict a.goto").first.click()
+            assert panel.is_visible()
+        finally:
+            browser.close()
+    assert errors == []

@@ -21,6 +21,7 @@ from eval.errors import ConfigError, RunFolderError
 from eval.reports import ReportConfig, build_reports, load_run, render_html, render_markdown
 from eval.reports.__main__ import main
 from eval.reports.html_report import Mark, highlight
+from eval.reports.metricinfo import FALLBACK, MetricInfo, metric_infos
 from eval.reports.tables import fmt_score, locate, place_spans, summary_rows, top_findings
 
 DATA = Path(__file__).parent / "data"
@@ -88,10 +89,20 @@ def test_bad_jsonl_line_is_located(run_dir: Path) -> None:
 
 
 def test_fmt_score() -> None:
-    assert fmt_score("bleu", 32.123, 29.8, 34.46) == "32.1 [29.8–34.5]"
-    assert fmt_score("adequacy-e5", 0.8741, 0.851, 0.893) == "0.874 [0.851–0.893]"
-    assert fmt_score("mqm", 80.37, None, float("nan")) == "80.4"
-    assert fmt_score("bleu", None) == ""
+    assert fmt_score(FALLBACK["bleu"], 32.123, 29.8, 34.46) == "32.1 [29.8–34.5]"
+    assert fmt_score(FALLBACK["comet-qe"], 0.8741, 0.851, 0.893) == "0.874 [0.851–0.893]"
+    assert fmt_score(FALLBACK["adequacy-e5"], 92.1, 91.04, 93.1) == "92.1 [91.0–93.1]"  # 0–100: one decimal
+    assert fmt_score(FALLBACK["mqm"], 80.37, None, float("nan")) == "80.4"
+    assert fmt_score(FALLBACK["bleu"], None) == ""
+
+
+def test_metric_metadata_from_the_manifest_wins_over_the_fallback() -> None:
+    scores = pd.DataFrame({"metric": ["ter", "newmetric", "chrf-c4"]})
+    declared = {"metrics": {"newmetric": {"direction": "lower", "scale": [0, 1], "precision": 3}}}
+    infos = metric_infos(declared, scores)
+    assert infos["newmetric"] == MetricInfo("newmetric", False, (0.0, 1.0), 3, False)
+    assert not infos["ter"].higher_is_better and infos["ter"].scale is None
+    assert infos["chrf-c4"].same_language and infos["chrf-c4"].precision == 1
 
 
 def test_fair_bridge_wins_over_round_trip(run_dir: Path) -> None:
@@ -105,7 +116,8 @@ def test_fair_bridge_wins_over_round_trip(run_dir: Path) -> None:
         "false",
     ]
     pd.concat([scores, fair]).to_csv(run_dir / "scores.csv", index=False)
-    rows = {r.system: r for r in summary_rows(load_run(run_dir).scores)}
+    run = load_run(run_dir)
+    rows = {r.system: r for r in summary_rows(run.scores, run.metrics)}
     cell = rows["es-apertium"].cells["chrf"]
     assert (cell.text, cell.route, cell.round_trip) == ("61.0 [58.0–64.0]", "bridge es→fr marian", False)
     assert [o.text for o in rows["es-apertium"].others["chrf"]] == ["78.9 [75.8–81.7]"]
@@ -190,7 +202,7 @@ def test_html_is_self_contained(run_dir: Path) -> None:
     assert "21.4 [17.9–25.2]" in page and "bridge es→fr apertium" in page
     assert page.count("<svg") == 2
     assert page.count('class="err ') >= 10
-    assert "↺ round-trip" in page and "ranked apart" in page
+    assert 'class="badge rt"' in page and "ranked apart" in page
     assert 'id="signatures-table"' in page and "nrefs:1|case:mixed|eff:no|tok:13a" in page
     assert "e523d0449a59454628ce2361d6bf3fdcc9d816cf73b5b50f8f0de6f2adbbd6fc" in page  # fr.txt sha256
     assert "Lisez nos e-Papers" in page  # cleaning audit
@@ -211,9 +223,9 @@ def test_html_links_spans_to_reference_words(run_dir: Path) -> None:
 
 def test_html_arabic_rows_are_rtl(run_dir: Path) -> None:
     page = render_html(load_run(run_dir), NO_CHARTS)
-    ar_cells = re.findall(r'<td class="text hyp" lang="ar" dir="rtl">', page)
+    ar_cells = re.findall(r'<td class="text hyp" lang="ar" dir="rtl" data-label="version \(ar\)">', page)
     assert len(ar_cells) == 2
-    assert re.search(r'lang="ar" dir="rtl">[^<]*<span class="err[^>]*>الجاري</span>', page)
+    assert re.search(r'lang="ar" dir="rtl" data-label="[^"]*">[^<]*<span class="err[^>]*>الجاري</span>', page)
 
 
 def test_html_shows_unavailable_comet_reason(run_dir: Path) -> None:
@@ -223,7 +235,7 @@ def test_html_shows_unavailable_comet_reason(run_dir: Path) -> None:
     extra["reason"] = "model not available offline: Unbabel/wmt22-comet-da"
     pd.concat([scores, extra]).to_csv(run_dir / "scores.csv", index=False)
     page = render_html(load_run(run_dir), NO_CHARTS)
-    assert "<th>comet-ref</th>" in page
+    assert "<th>comet-ref<" in page
     assert "comet-ref unavailable for all versions: model not available offline: Unbabel/wmt22-comet-da" in page
     assert "comet-qe unavailable for all versions: model not available offline" in page
     assert "not covered for ar: ar: no Apertium pair" in page
@@ -258,10 +270,10 @@ def test_config_from_hydra_yaml_and_unknown_keys() -> None:
 # ---------------------------------------------------------------- CLI
 
 
-def test_cli_prints_both_paths(run_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prints_the_report_paths(run_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(run_dir), "--top-findings", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == [str(run_dir / "report.html"), str(run_dir / "report.md")]
+    assert out == [str(run_dir / name) for name in ("report.html", "report.md", "report.xlsx")]
     assert "“aviones”" not in (run_dir / "report.md").read_text(encoding="utf-8")  # only the worst finding
 
 
@@ -282,3 +294,109 @@ def test_cli_error_is_one_line_exit_2(tmp_path: Path) -> None:
         f"error: {tmp_path / 'x'} is not a complete run folder: missing scores.csv, alignment.csv, "
         "segments.csv, spans.jsonl, mqm.csv, cleaning.csv"
     ]
+
+
+# ---------------------------------------------------------------- decision, charts, workbook
+
+
+def test_every_chart_axis_contains_its_table_values(run_dir: Path) -> None:
+    from eval.reports import plots
+
+    run = load_run(run_dir)
+    chart = plots.scores_svg(run.scores, run.metrics)
+    assert chart is not None
+    axes = {a.panel: a for a in chart.axes}
+    ok = run.scores[(run.scores.status == "ok") & (run.scores.metric != "mqm")]
+    for metric, part in ok.groupby("metric"):
+        axis = axes[str(metric)]
+        values = pd.concat([part.score, part.ci_low.dropna(), part.ci_high.dropna()])
+        assert axis.lo <= values.min() and values.max() <= axis.hi, metric
+    assert (axes["adequacy-e5"].lo, axes["adequacy-e5"].hi) == (0.0, 100.0)  # its own 0–100 scale
+    mqm = plots.mqm_svg(run.mqm)
+    assert mqm is not None
+    [axis] = mqm.axes
+    assert axis.lo == 0 and run.mqm.npt.max() <= axis.hi and run.mqm.npt_limit.max() <= axis.hi
+
+
+def test_mqm_chart_plots_penalty_points_not_counts(run_dir: Path) -> None:
+    from eval.reports.plots import mqm_penalties
+
+    run = load_run(run_dir)
+    per = mqm_penalties(run.mqm)
+    # es: 4 mistranslations worth 36 of its 42 penalty points; NPT 19.63 per 100 words
+    assert per.sum(axis=1).round(2).tolist() == run.mqm.npt.round(2).tolist()
+    assert per.loc[0, "accuracy/mistranslation"] == pytest.approx(36 * 19.63 / 42)
+
+
+def test_verdict_comes_first_with_pass_and_fail(run_dir: Path) -> None:
+    page = render_html(load_run(run_dir), NO_CHARTS)
+    assert page.index('id="verdict"') < page.index('id="summary"')
+    es = re.search(r'<article class="card v-fail" data-system="es">(.*?)</article>', page, re.S)
+    assert es and "MQM OQS 80.4 &lt; 90 · 42 penalty points" in es.group(1)
+    assert 'class="goto"' in es.group(1) and "congelación" in es.group(1)
+    assert '<article class="card v-pass" data-system="en">' in page
+
+
+def test_significance_in_words_with_both_tests(run_dir: Path) -> None:
+    sig = run_dir / "significance.csv"
+    rows = sig.read_text(encoding="utf-8").splitlines()
+    # the chrf comparison again by approximate randomization, disagreeing with the bootstrap (p 0.001)
+    rows.append("es,chrf,paired-ar,es,es-apertium,52.3,78.9,26.6,,,0.2")
+    sig.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    page = render_html(load_run(run_dir), NO_CHARTS)
+    assert "Null hypothesis:" in page and "95% CI is of the system score" in page
+    assert page.count('<tr class="disagree">') == 1 and "The tests disagree (bootstrap p = 0.0010" in page
+    assert "p, paired bootstrap" in page and "p, approximate randomization" in page
+
+
+def test_significance_labels_scores_on_another_segment_set(run_dir: Path) -> None:
+    sig = run_dir / "significance.csv"
+    sig.write_text(sig.read_text(encoding="utf-8").replace("52.3,78.9,26.6", "52.3,79.6,27.3"), encoding="utf-8")
+    page = render_html(load_run(run_dir), NO_CHARTS)
+    assert "Scored on the segments of es" in page and "(es-apertium 78.9, each over its own alignment)" in page
+
+
+def test_evidence_is_written_for_every_span(run_dir: Path) -> None:
+    page = render_html(load_run(run_dir), NO_CHARTS)
+    assert page.count('<template id="ev-s') == 15
+    ev = re.search(r'<template id="ev-s0">(.*?)</template>', page, re.S)
+    assert ev and "<dt>back-translation</dt><dd>congélation</dd>" in ev.group(1)
+    assert "congelación → congélation, gel" in ev.group(1)  # dictionary entries in words, not JSON
+    assert '{"' not in page.split("<template", 1)[1].split("</template>", 1)[0]
+
+
+def test_pairwise_view_counts_wins_per_segment(run_dir: Path) -> None:
+    from eval.reports.pairwise import pairwise_views
+
+    run = load_run(run_dir)
+    rows = summary_rows(run.scores, run.metrics)
+    [view] = pairwise_views(rows, run.segments, run.alignment, run.metrics, ["adequacy-e5"])
+    assert (view.a, view.b, view.metric) == ("es", "es-apertium", "adequacy-e5")
+    a_wins, b_wins, ties = view.wins()
+    assert a_wins + b_wins + ties == len(view.pairs) > 0
+    assert sum(n for n, _ in view.buckets().values()) == len(view.pairs)
+    assert "Two versions, segment by segment" in render_html(run, NO_CHARTS)
+
+
+def test_workbook_has_one_issue_row_per_span(run_dir: Path) -> None:
+    from openpyxl import load_workbook
+
+    build_reports(run_dir, NO_CHARTS)
+    book = load_workbook(run_dir / "report.xlsx", read_only=True)
+    assert book.sheetnames == ["Issues", "Scorecard", "Scores"]
+    issues = list(book["Issues"].iter_rows(values_only=True))
+    assert issues[0][:8] == (
+        "version",
+        "language",
+        "segment id",
+        "reference segment id",
+        "category",
+        "severity",
+        "version text",
+        "reference text",
+    )
+    assert len(issues) - 1 == len(load_run(run_dir).spans)
+    congelacion = next(r for r in issues if r[6] == "congelación")
+    assert congelacion[7] == "enrôlement" and "back-translation congélation" in congelacion[10]
+    assert len(list(book["Scorecard"].iter_rows())) == 1 + 5
+    assert len(list(book["Scores"].iter_rows())) == 1 + len(load_run(run_dir).scores)

@@ -14,21 +14,15 @@ from sacrebleu.metrics import CHRF
 from eval.metrics.sacrebleu_base import SacrebleuMetric
 
 
-def chrf_name(
-    char_order: int = 6,
-    word_order: int = 0,
-    beta: int = 2,
-    lowercase: bool = False,
-    whitespace: bool = False,
-    eps_smoothing: bool = False,
-) -> str:
+def chrf_name(chrf: CHRF) -> str:
     """``chrf`` + one ``+`` per word n-gram order (sacrebleu's chrF2++), then every non-default option."""
-    parts = ["chrf" + "+" * word_order]
-    if char_order != 6:
-        parts.append(f"c{char_order}")
-    if beta != 2:
-        parts.append(f"b{beta}")
-    parts += [flag for flag, on in (("lc", lowercase), ("ws", whitespace), ("eps", eps_smoothing)) if on]
+    parts = ["chrf" + "+" * chrf.word_order]
+    if chrf.char_order != 6:
+        parts.append(f"c{chrf.char_order}")
+    if chrf.beta != 2:
+        parts.append(f"b{chrf.beta}")
+    flags = (("lc", chrf.lowercase), ("ws", chrf.whitespace), ("eps", chrf.eps_smoothing))
+    parts += [flag for flag, on in flags if on]
     return "-".join(parts)
 
 
@@ -46,7 +40,6 @@ class ChrfMetric(SacrebleuMetric):
         name: str | None = None,
     ) -> None:
         super().__init__()
-        self.name = name or chrf_name(char_order, word_order, beta, lowercase, whitespace, eps_smoothing)
         self.corpus_metric = CHRF(
             char_order=char_order,
             word_order=word_order,
@@ -56,6 +49,7 @@ class ChrfMetric(SacrebleuMetric):
             eps_smoothing=eps_smoothing,
         )
         self.sentence_metric = self.corpus_metric
+        self.name = name or chrf_name(self.corpus_metric)
         self._spec = {"char_order": char_order, "word_order": word_order, "beta": beta, "eps_smoothing": eps_smoothing}
 
     def bootstrap_spec(self) -> tuple[str, dict[str, Any]]:

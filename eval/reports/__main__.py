@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("run_dir", type=Path, help="a run folder, e.g. results/runs/20241125-104207_dgsn")
     parser.add_argument("--top-findings", type=int, default=None, help="findings per version in report.md")
     args = parser.parse_args(argv)
-    from eval.reports import build_reports
+    from eval.reports import WORKBOOK, build_reports
 
     cfg = {"top_findings": args.top_findings} if args.top_findings is not None else None
     try:
@@ -31,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(html_path)
     print(md_path)
+    print(html_path.with_name(WORKBOOK))
     return 0
 
 

@@ -7,6 +7,7 @@ Never runs ``playwright install``: it drives the system Chromium, offline.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,9 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--disable-component-update",
     "--disable-sync",
 )
+
+
+WIDTHS: tuple[int, ...] = (1280, 390)  # a laptop and a phone: neither may scroll sideways
 
 
 class ReportCheckFailed(AssertionError):
@@ -53,8 +57,9 @@ def check_report_in_browser(run_dir: str | Path, executable: str = CHROMIUM, scr
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS))
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900})
             page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
 
             def block(route: Route) -> None:
                 url = route.request.url
@@ -66,6 +71,8 @@ def check_report_in_browser(run_dir: str | Path, executable: str = CHROMIUM, scr
 
             page.route("**/*", block)
             page.goto(report.as_uri(), wait_until="load")
+            _check_first_screen(page)
+            _check_charts(page)
             _check_page(page)
             if external:
                 raise ReportCheckFailed(f"{report} requested the network: {', '.join(external)}")
@@ -76,6 +83,33 @@ def check_report_in_browser(run_dir: str | Path, executable: str = CHROMIUM, scr
             browser.close()
     log.info("report checked in Chromium; screenshot %s", out)
     return out
+
+
+def _check_first_screen(pg: Page) -> None:
+    """A verdict on the first screen, and no sideways scrolling at any of ``WIDTHS``."""
+    verdict = pg.locator("#verdict .card .verdict").first
+    if verdict.count() == 0 or not verdict.is_visible():
+        raise ReportCheckFailed("no verdict (PASS/FAIL) on the page")
+    box = verdict.bounding_box()
+    height = pg.viewport_size["height"] if pg.viewport_size else 900
+    if not box or box["y"] > height:
+        raise ReportCheckFailed(f"the first verdict is below the first screen (y = {box and box['y']})")
+    if verdict.inner_text().strip() not in ("PASS", "FAIL", "NO VERDICT"):
+        raise ReportCheckFailed(f"the verdict badge reads {verdict.inner_text()!r}")
+    for width in WIDTHS:
+        pg.set_viewport_size({"width": width, "height": height})
+        scroll, inner = pg.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if scroll > inner:
+            raise ReportCheckFailed(f"at {width} px the page scrolls sideways ({scroll} px wide)")
+    pg.set_viewport_size({"width": WIDTHS[0], "height": height})
+
+
+def _check_charts(pg: Page) -> None:
+    """Every chart panel's value axis contains what it draws (bars, whiskers, threshold line)."""
+    for raw in pg.locator("#charts figure").evaluate_all("fs => fs.map(f => f.dataset.axes || '[]')"):
+        for panel, lo, hi, data_lo, data_hi in json.loads(raw):
+            if not (lo <= data_lo and data_hi <= hi):
+                raise ReportCheckFailed(f"chart {panel}: axis {lo}–{hi} cuts its data {data_lo}–{data_hi}")
 
 
 def _check_page(pg: Page) -> None:
@@ -118,3 +152,6 @@ def _check_page(pg: Page) -> None:
         raise ReportCheckFailed(f"clicking span {sid} did not highlight its reference words")
     if not el.evaluate("e => e.classList.contains('active')"):
         raise ReportCheckFailed(f"clicking span {sid} did not mark it active")
+    panel = pg.locator("#evidence")
+    if not panel.is_visible() or "detector" not in panel.inner_text():
+        raise ReportCheckFailed(f"clicking span {sid} did not show its evidence")

@@ -11,11 +11,13 @@ from typing import Any
 
 from eval.reports.runfolder import RunData
 from eval.reports.tables import (
+    Infos,
     ReportConfig,
     SummaryRow,
     finding_pair,
     finding_place,
     fmt_value,
+    info_of,
     metrics_present,
     rank_metric,
     ranked,
@@ -23,6 +25,7 @@ from eval.reports.tables import (
     top_findings,
     unavailable_notes,
 )
+from eval.reports.verdict import verdict_line, verdicts
 
 _CELL_MARK = {"unavailable": "n/a", "not_covered": "—"}
 
@@ -36,9 +39,24 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _summary(rows: list[SummaryRow], metrics: list[str], rank_by: tuple[str, ...]) -> list[str]:
+def _verdict(run: RunData, rows: list[SummaryRow], cfg: ReportConfig) -> list[str]:
+    """Pass/fail per language and version, first: what a lead decides from."""
+    groups = verdicts(rows, run.mqm, run.spans, cfg.matrix_metrics, 0)
+    if not groups:
+        return []
+    out = ["## Verdict", ""]
+    for lang, cards in groups.items():
+        for v in cards:
+            scores = ", ".join(f"{c.metric} {c.text}{' ↺' if c.round_trip else ''}" for c in v.scores)
+            state = v.verdict.upper() or "NO VERDICT"
+            line = f"- **{_md(v.system)}** ({lang}, {v.kind}) **{state}**: {_md(verdict_line(v))}"
+            out.append(line + (f"; {scores}" if scores else ""))
+    return [*out, ""]
+
+
+def _summary(rows: list[SummaryRow], metrics: list[str], rank_by: tuple[str, ...], infos: Infos) -> list[str]:
     metric = rank_metric(rows, rank_by)
-    fair, apart = ranked(rows, metric)
+    fair, apart = ranked(rows, metric, infos)
     ranking = f"ranked by {metric}" if metric else "unranked"
     out = [
         f"## Summary ({ranking}; ↺ = round-trip score, ranked apart)",
@@ -81,7 +99,7 @@ def _findings(run: RunData, order: list[str], cfg: ReportConfig) -> list[str]:
         mqm: Mapping[str, Any] = verdicts.get(system, {})
         head = f"**{system}** — {counts.get(system, 0)} span(s)"
         if mqm:
-            head += f", MQM {fmt_value('mqm', mqm.get('oqs'))} {mqm.get('verdict', '')}".rstrip()
+            head += f", MQM {fmt_value(info_of(run.metrics, 'mqm'), mqm.get('oqs'))} {mqm.get('verdict', '')}".rstrip()
         out += ["", head]
         found = top.get(system, [])
         if not found:
@@ -135,9 +153,9 @@ def render_markdown(run: RunData, cfg: ReportConfig | None = None) -> str:
     """The whole report.md as a string."""
     cfg = cfg or ReportConfig()
     man = run.manifest
-    rows = [r for r in summary_rows(run.scores) if r.kind != "reference"]
+    rows = [r for r in summary_rows(run.scores, run.metrics) if r.kind != "reference"]
     metrics = metrics_present(run.scores)
-    fair, apart = ranked(rows, rank_metric(rows, cfg.rank_by))
+    fair, apart = ranked(rows, rank_metric(rows, cfg.rank_by), run.metrics)
     tag = man.get("tag") or run.path.name
     lines = [
         f"# {cfg.title} — {tag}",
@@ -146,7 +164,8 @@ def render_markdown(run: RunData, cfg: ReportConfig | None = None) -> str:
         f" · harness {man.get('harness_version', '?')} · full detail in report.html",
         "",
     ]
-    lines += _summary(rows, metrics, cfg.rank_by)
+    lines += _verdict(run, fair + apart, cfg)
+    lines += _summary(rows, metrics, cfg.rank_by, run.metrics)
     lines += [""]
     lines += _findings(run, [r.system for r in fair + apart], cfg)
     lines += [""]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from eval.errors import RunFolderError
+from eval.reports.metricinfo import MetricInfo, metric_infos
 from eval.runfolder import (
     ALIGNMENT,
     CLEANING,
@@ -51,6 +52,7 @@ class RunData:
     cleaning: pd.DataFrame
     manifest: dict[str, Any]
     significance: pd.DataFrame | None = None
+    metrics: dict[str, MetricInfo] = field(default_factory=dict)
 
     @property
     def ref_lang(self) -> str:
@@ -86,7 +88,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         frame["round_trip"] = frame["round_trip"].str.strip().str.lower().isin(("true", "1", "yes"))
     if name == MQM.file:
         for col in frame.columns:
-            if col.startswith("cat:"):
+            if col.startswith(("cat:", "pen:")):
                 frame[col] = pd.to_numeric(frame[col].replace("", None), errors="coerce").fillna(0.0)
     return frame
 
@@ -126,14 +128,17 @@ def load_run(path: str | Path) -> RunData:
     if missing:
         raise RunFolderError(f"{root} is not a complete run folder: missing {', '.join(missing)}")
     sig_path = root / SIGNIFICANCE.file
+    scores = _read_csv(root / SCORES.file)
+    manifest = _read_manifest(root / MANIFEST_FILE)
     return RunData(
         path=root,
-        scores=_read_csv(root / SCORES.file),
+        scores=scores,
         segments=_read_csv(root / SEGMENTS.file),
         alignment=_read_csv(root / ALIGNMENT.file),
         spans=_read_spans(root / SPANS_FILE),
         mqm=_read_csv(root / MQM.file),
         cleaning=_read_csv(root / CLEANING.file),
-        manifest=_read_manifest(root / MANIFEST_FILE),
+        manifest=manifest,
         significance=_read_csv(sig_path) if sig_path.is_file() else None,
+        metrics=metric_infos(manifest, scores),
     )

@@ -16,6 +16,9 @@ import pandas as pd
 
 from eval.detectors.base import CATEGORIES
 from eval.errors import ConfigError
+from eval.reports.metricinfo import MetricInfo, metric_infos
+
+Infos = Mapping[str, MetricInfo]
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -33,8 +36,6 @@ METRIC_ORDER: tuple[str, ...] = (
     "adequacy-e5",
     "mqm",
 )
-LOWER_IS_BETTER: frozenset[str] = frozenset({"ter"})
-UNIT_SCALE: frozenset[str] = frozenset({"comet-ref", "comet-qe", "xcomet", "adequacy-e5"})
 SEVERITY_RANK: dict[str, int] = {"critical": 3, "major": 2, "minor": 1}
 RTL_LANGS: frozenset[str] = frozenset({"ar", "he", "fa", "ur", "ps", "yi"})
 CATEGORY_ORDER: tuple[str, ...] = CATEGORIES
@@ -89,20 +90,23 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(out) else out
 
 
-def fmt_value(metric: str, value: Any) -> str:
-    """One number at the metric's precision (0–1 metrics get 3 decimals, 0–100 metrics 1)."""
+def info_of(infos: Infos, metric: str) -> MetricInfo:
+    """The metric's declaration; a metric nobody declared is shown as a 0–100, higher-is-better score."""
+    return infos.get(metric) or metric_infos({}, pd.DataFrame({"metric": [metric]}))[metric]
+
+
+def fmt_value(info: MetricInfo, value: Any) -> str:
+    """One number at the metric's declared display precision ("" for a missing value)."""
     num = _num(value)
-    if num is None:
-        return ""
-    return f"{num:.3f}" if metric in UNIT_SCALE else f"{num:.1f}"
+    return "" if num is None else info.fmt(num)
 
 
-def fmt_score(metric: str, score: Any, ci_low: Any = None, ci_high: Any = None) -> str:
+def fmt_score(info: MetricInfo, score: Any, ci_low: Any = None, ci_high: Any = None) -> str:
     """ "32.1 [29.8–34.5]", or "32.1" when the score carries no interval."""
-    text = fmt_value(metric, score)
+    text = fmt_value(info, score)
     if not text:
         return ""
-    lo, hi = fmt_value(metric, ci_low), fmt_value(metric, ci_high)
+    lo, hi = fmt_value(info, ci_low), fmt_value(info, ci_high)
     return f"{text} [{lo}–{hi}]" if lo and hi else text
 
 
@@ -150,14 +154,15 @@ class SummaryRow:
         return (bridged or routes or [""])[0]
 
 
-def summary_rows(scores: pd.DataFrame) -> list[SummaryRow]:
+def summary_rows(scores: pd.DataFrame, infos: Infos) -> list[SummaryRow]:
     """One row per (system, lang), in order of first appearance in scores.csv."""
     rows: dict[tuple[str, str], SummaryRow] = {}
     for rec in scores.to_dict("records"):
         key = (str(rec["system"]), str(rec["lang"]))
         row = rows.setdefault(key, SummaryRow(system=key[0], lang=key[1], kind=str(rec["kind"])))
         metric, status = str(rec["metric"]), str(rec["status"]) or "ok"
-        text = fmt_score(metric, rec["score"], rec["ci_low"], rec["ci_high"]) if status == "ok" else ""
+        info = info_of(infos, metric)
+        text = fmt_score(info, rec["score"], rec["ci_low"], rec["ci_high"]) if status == "ok" else ""
         cell = Cell(
             metric=metric,
             status=status,
@@ -194,14 +199,14 @@ def rank_metric(rows: list[SummaryRow], rank_by: Iterable[str]) -> str | None:
     return None
 
 
-def ranked(rows: list[SummaryRow], metric: str | None) -> tuple[list[SummaryRow], list[SummaryRow]]:
+def ranked(rows: list[SummaryRow], metric: str | None, infos: Infos) -> tuple[list[SummaryRow], list[SummaryRow]]:
     """(fair versions best first, round-trip versions ranked apart). Ties keep the system name order."""
 
     def key(row: SummaryRow) -> tuple[float, str]:
         cell = row.cells.get(metric) if metric else None
         if cell is None or cell.score is None:
             return (math.inf, row.system)
-        return (cell.score if metric in LOWER_IS_BETTER else -cell.score, row.system)
+        return (-cell.score if info_of(infos, cell.metric).higher_is_better else cell.score, row.system)
 
     fair = sorted((r for r in rows if not r.round_trip), key=key)
     apart = sorted((r for r in rows if r.round_trip), key=key)
@@ -242,7 +247,7 @@ class MatrixRow:
     mt: list[tuple[str, str, str]]  # (system, score text, delta vs the first published version)
 
 
-def language_matrix(rows: list[SummaryRow], metrics: Iterable[str]) -> list[MatrixRow]:
+def language_matrix(rows: list[SummaryRow], metrics: Iterable[str], infos: Infos) -> list[MatrixRow]:
     """Rows for every language with a published version and an ok score in one of ``metrics``."""
     out: list[MatrixRow] = []
     langs = sorted({r.lang for r in rows if r.kind != "reference"})
@@ -261,7 +266,7 @@ def language_matrix(rows: list[SummaryRow], metrics: Iterable[str]) -> list[Matr
                 text = (c.text + (" ↺" if c.round_trip else "")) if c else "—"
                 delta = ""
                 if c is not None and c.score is not None and base is not None:
-                    delta = f"{c.score - base:+.3f}" if metric in UNIT_SCALE else f"{c.score - base:+.1f}"
+                    delta = info_of(infos, metric).fmt_delta(c.score - base)
                 mt.append((r.system, text, delta))
             out.append(MatrixRow(lang=lang, metric=metric, published=pub, mt=mt))
     return out

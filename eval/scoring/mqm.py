@@ -74,10 +74,13 @@ class MQMRow:
     threshold: float
     verdict: str
     categories: dict[str, int]
+    penalties: dict[str, float] = field(default_factory=dict)  # APT per category (penalty points)
+    npt_limit: float = 0.0  # the NPT above which the version fails: (max_score - threshold) / scaling
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {c: getattr(self, c) for c in BASE_COLUMNS}
         d.update({f"cat:{k}": v for k, v in self.categories.items()})
+        d.update({f"pen:{k}": v for k, v in self.penalties.items()})
         return d
 
 
@@ -98,11 +101,13 @@ def score_system(system: str, lang: str, spans: list[Span], eval_words: int, con
         raise ConfigError(f"MQM for system {system!r}: eval_words is {eval_words}; nothing was evaluated")
     counts = {"minor": 0, "major": 0, "critical": 0}
     cats = dict.fromkeys(CATEGORIES, 0)
-    apt = 0.0
+    pens = dict.fromkeys(CATEGORIES, 0.0)
     for s in spans:
         counts[s.severity] += 1
         cats[s.category] = cats.get(s.category, 0) + 1
-        apt += config.severity_weights[s.severity] * config.category_weights.get(s.category, 1.0)
+        points = config.severity_weights[s.severity] * config.category_weights.get(s.category, 1.0)
+        pens[s.category] = pens.get(s.category, 0.0) + points
+    apt = sum(pens.values())
     npt = apt / eval_words * config.reference_word_count
     oqs = config.max_score - npt * config.scaling
     return MQMRow(
@@ -118,6 +123,8 @@ def score_system(system: str, lang: str, spans: list[Span], eval_words: int, con
         config.threshold,
         "pass" if oqs >= config.threshold else "fail",
         cats,
+        {k: round(v, 4) for k, v in pens.items()},
+        round((config.max_score - config.threshold) / config.scaling, 4),
     )
 
 
@@ -131,5 +138,6 @@ def scorecard(spans: list[Span], systems: dict[str, tuple[str, int]], config: MQ
 
 
 def write_mqm_csv(path: str | Path, rows: list[MQMRow]) -> None:
-    """Write mqm.csv: the schema's columns plus one cat:<category> column per category seen."""
+    """Write mqm.csv: the schema's columns, then per category seen its span count (cat:<category>)
+    and its penalty points (pen:<category>, summing to apt)."""
     write_table(Path(path), MQM, [r.to_dict() for r in rows])

@@ -19,14 +19,64 @@
     });
   }
 
+  var panel = document.getElementById("evidence");
+
+  // On a phone the versions start folded (one tap on a version's title opens its beads).
+  if (window.matchMedia && window.matchMedia("(max-width: 700px)").matches) {
+    document.querySelectorAll("details.beads").forEach(function (d) { d.open = false; });
+  }
+
+  function reveal(el) {
+    for (var d = el.closest("details"); d; d = d.parentElement ? d.parentElement.closest("details") : null) {
+      d.open = true;
+    }
+  }
+
+  function showEvidence(el) {
+    if (!panel) { return; }
+    var body = panel.querySelector(".body");
+    body.innerHTML = "";
+    if (!el) { panel.hidden = true; return; }
+    sidsOf(el).forEach(function (sid) {
+      var tpl = document.getElementById("ev-" + sid);
+      if (tpl) {
+        var sec = document.createElement("section");
+        sec.setAttribute("data-sid", sid);
+        sec.appendChild(tpl.content.cloneNode(true));
+        body.appendChild(sec);
+      }
+    });
+    panel.hidden = body.children.length === 0;
+  }
+
   document.addEventListener("click", function (ev) {
-    var el = ev.target.closest ? ev.target.closest(".err") : null;
+    var t = ev.target;
+    var go = t.closest ? t.closest("a.goto") : null;
+    if (go) {
+      var target = document.querySelector('.err[data-sids~="' + go.getAttribute("data-sid") + '"]');
+      if (target) {
+        ev.preventDefault();
+        reveal(target);
+        target.scrollIntoView({block: "center"});
+        pinned = target;
+        showLinks(target);
+        showEvidence(target);
+      }
+      return;
+    }
+    if (t.closest && t.closest(".evidence")) {
+      if (t.closest(".close")) { pinned = null; clearLinks(); showEvidence(null); }
+      return;
+    }
+    var el = t.closest ? t.closest(".err") : null;
     if (el && !el.classList.contains("off")) {
       pinned = (pinned === el) ? null : el;
       showLinks(pinned);
-    } else if (!ev.target.closest || !ev.target.closest(".filters")) {
+      showEvidence(pinned);
+    } else if (!t.closest || !t.closest(".filters")) {
       pinned = null;
       clearLinks();
+      showEvidence(null);
     }
   });
   document.addEventListener("mouseover", function (ev) {
@@ -70,6 +120,7 @@
     });
     pinned = null;
     clearLinks();
+    showEvidence(null);
   }
 
   document.querySelectorAll(".filters input, .filters select").forEach(function (el) {
