@@ -28,7 +28,7 @@ from eval.stages.ingest import ingest
 from eval.stages.metrics import build_metrics, score_systems
 from eval.stages.scorecard import mqm_scorecard
 from eval.stages.significance import significance
-from eval.stages.state import RunState
+from eval.stages.state import RunState, warn_skipped
 from eval.stages.systems import add_extra_systems, add_mt_systems
 from eval.stages.write import console_summary, write_run_folder
 from eval.translators.base import Translator
@@ -39,10 +39,11 @@ log = logging.getLogger(__name__)
 @contextmanager
 def stage(state: RunState, name: str) -> Iterator[None]:
     """Time one stage: seconds into ``state.timings`` (manifest.json) and a line in run.log."""
-    start = time.perf_counter()
+    start, first_skip = time.perf_counter(), len(state.skipped)
     yield
     seconds = time.perf_counter() - start
     state.timings[name] = round(seconds, 3)
+    warn_skipped(state.skipped[first_skip:])
     log.info("stage %s: %.2f s", name, seconds)
 
 
@@ -129,4 +130,4 @@ def run(cfg: DictConfig, run_dir: Path) -> str:
         with stage(state, "reports"):
             build_reports(run_dir, cfg.report)
     log.info("run: %.2f s in all", time.perf_counter() - started)
-    return console_summary(state)
+    return console_summary(state, metrics)

@@ -119,7 +119,7 @@ class CometMetric(Metric):
         except cm.CometUnavailable as exc:
             if self.required:
                 raise
-            logger.warning("%s", exc)
+            logger.debug("%s", exc)  # the run warns once, naming every system (eval.stages.state.warn_skipped)
             return [self._unavailable(str(exc)) for _ in systems]
         unique = list(dict.fromkeys(t for triples in per_system for t in triples))
         found = self._score_unique(unique)

@@ -88,7 +88,7 @@ def _no_verdict_reason(row: SummaryRow) -> str:
 def verdict_line(v: VersionVerdict) -> str:
     """ "MQM OQS 84.2 < 90 · 66 penalty points" in words, the same in HTML and Markdown."""
     if not v.verdict or v.oqs is None:
-        return f"no verdict: {v.note}" if v.note else "no verdict: no MQM scorecard for this version"
+        return v.note or "no MQM scorecard for this version"
     cmp = "≥" if v.verdict == "pass" else "<"
     limit = f" {cmp} {v.threshold:g}" if v.threshold is not None else ""
     pts = f" · {v.penalty:g} penalty point{'' if v.penalty == 1 else 's'}" if v.penalty is not None else ""

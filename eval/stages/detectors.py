@@ -56,7 +56,11 @@ def run_detectors(state: RunState, detectors: dict[str, Detector]) -> None:
 
     systems = {s.name: state.pairs[s.name] for s in state.systems}
     found: dict[str, list[Span]] = {name: [] for name in systems}
-    for name, detector in progress(list(detectors.items()), "spans", bool(state.cfg.progress)):
+    n_pairs = sum(len(p) for p in systems.values())
+    bar = progress(
+        list(detectors.items()), f"spans ({n_pairs} pairs)", bool(state.cfg.progress), unit="detector", eta=False
+    )
+    for name, detector in bar:
         results = detector.detect_systems(systems)
         for system in state.systems:
             result = results[system.name]

@@ -81,17 +81,31 @@ class RunState:
         return self.hyp_doc_ranges.get(system.name, self.doc_ranges)
 
     def skip(self, stage: str, system: str, lang: str, reason: str) -> None:
-        if all(s["reason"] != reason for s in self.skipped):  # say each reason once on the console
-            log.warning("%s skipped for %s (%s): %s", stage, system, lang, reason)
+        """Record a skip; the console hears of it once per reason, when the stage ends (``warn_skipped``)."""
         self.skipped.append({"stage": stage, "system": system, "lang": lang, "reason": reason})
 
 
-def progress(items: Iterable[Any], desc: str, enabled: bool, total: int | None = None) -> Iterable[Any]:
+def warn_skipped(skipped: list[dict[str, str]]) -> None:
+    """One warning per (stage, reason), naming every system it applies to: a COMET model missing for
+    seven versions is one line, not fourteen."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for s in skipped:
+        groups.setdefault((s["stage"], s["reason"]), []).append(f"{s['system']} ({s['lang']})")
+    for (stage, reason), systems in groups.items():
+        log.warning("%s skipped for %s: %s", stage, ", ".join(dict.fromkeys(systems)), reason)
+
+
+def progress(
+    items: Iterable[Any], desc: str, enabled: bool, total: int | None = None, unit: str = "system", eta: bool = True
+) -> Iterable[Any]:
+    """A bar counting real units (systems, languages, detectors). ``eta=False`` where the units differ
+    too much in cost for a remaining-time guess to mean anything (the detectors)."""
     if not enabled:
         return items
     from tqdm import tqdm
 
-    return tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False)
+    fmt = None if eta else "{desc}: {n_fmt}/{total_fmt} {unit}s [{elapsed}]{postfix}"
+    return tqdm(items, desc=desc, total=total, unit=unit, file=sys.stderr, leave=False, bar_format=fmt)
 
 
 def ids_text(ids: Iterable[int]) -> str:

@@ -21,7 +21,7 @@ def require_installed(translator: Translator, src: str, tgt: str) -> None:
 
 def add_mt_systems(cfg: DictConfig, state: RunState, translator: Translator) -> None:
     """The reference translated into each target language; uncovered pairs are reported, not skipped."""
-    for lang in progress(list(cfg.mt.targets), "MT", bool(cfg.progress)):
+    for lang in progress(list(cfg.mt.targets), "MT", bool(cfg.progress), unit="language"):
         name = f"{translator.name}-{lang}"
         if lang == state.ref_lang:
             continue

@@ -137,13 +137,17 @@ def write_run_folder(
     (d / rf.CONFIG_FILE).write_text(OmegaConf.to_yaml(state.cfg, resolve=True), encoding="utf-8")
 
 
-def console_summary(state: RunState) -> str:
-    """The final table on the console: one row per system, one column per metric."""
+def console_summary(state: RunState, metrics: dict[str, Metric] | None = None) -> str:
+    """The final table on the console: one row per system, one column per metric, each number at its
+    metric's declared display precision."""
     df = pd.DataFrame(state.score_rows, columns=rf.SCORES.names)
     ok = df[df.status == "ok"].copy()
     if ok.empty:
         return "no scores"
-    ok["cell"] = ok.apply(lambda r: f"{r.score:.1f}" + ("†" if r.round_trip else ""), axis=1)
+    from eval.scoring.mqm import MQM_METRIC
+
+    digits = {m.name: m.info().precision for m in (metrics or {}).values()} | {MQM_METRIC.name: MQM_METRIC.precision}
+    ok["cell"] = ok.apply(lambda r: f"{r.score:.{digits.get(r.metric, 1)}f}" + ("†" if r.round_trip else ""), axis=1)
     table = ok.pivot_table(index=["lang", "system", "kind"], columns="metric", values="cell", aggfunc="first")
     lines = [table.fillna("-").to_string()]
     if ok.round_trip.any():
