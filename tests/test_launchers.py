@@ -14,7 +14,6 @@ import pytest
 
 from eval.config import PROJECT_ROOT
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SWEEP = ("corpus=line-aligned", "~embedder", "~translator", "detector=[]", "metric=[bleu,chrf]", "progress=false")
 
 
@@ -31,6 +30,8 @@ def summary(results: Path) -> pd.DataFrame:
     return pd.read_csv(newest)
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 @pytest.mark.parametrize("launcher", ["parallel", "local"])
 def test_summary_gathers_jobs_from_the_launcher(tmp_path: Path, launcher: str) -> None:
     sweep(tmp_path, f"hydra/launcher={launcher}", "metric.chrf.word_order=0,2")
@@ -42,6 +43,8 @@ def test_summary_gathers_jobs_from_the_launcher(tmp_path: Path, launcher: str) -
     assert [p.name for p in leftovers] in ([], ["multirun.yaml"])
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_resume_skips_complete_jobs(tmp_path: Path) -> None:
     sweep(tmp_path, "metric.chrf.word_order=0")
     first = {p.name for p in (tmp_path / "runs").iterdir()}
@@ -55,3 +58,21 @@ def test_resume_skips_complete_jobs(tmp_path: Path) -> None:
     proc = sweep(tmp_path, "metric.chrf.word_order=0", "resume=false")
     assert "resume:" not in proc.stdout
     assert len(list((tmp_path / "runs").iterdir())) == 3
+
+
+@pytest.mark.parametrize(
+    ("option", "target"),
+    [("parallel", "JoblibLauncher"), ("local", "LocalLauncher"), ("slurm", "SlurmLauncher")],
+)
+def test_launcher_options_compose(option: str, target: str) -> None:
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from eval.config import CONF_DIR
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
+        cfg = compose(config_name="config", overrides=[f"hydra/launcher={option}"], return_hydra_config=True)
+    assert str(cfg.hydra.launcher._target_).endswith(target)
+    if option != "parallel":
+        assert cfg.hydra.launcher.cpus_per_task == cfg.threads

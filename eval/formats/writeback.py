@@ -56,8 +56,10 @@ def mark_span(target: etree._Element, span: Span, serial: int) -> bool:
     """Wrap the span's words in an ITS <mrk>; True when they were found in one text node."""
     mrk = _mrk(target, span, serial)
     plain = plain_text(target)
-    found = plain.locate(span.hyp.start, span.hyp.end) if span.hyp is not None else None
-    if found is None or plain.text[span.hyp.start : span.hyp.end] != span.hyp.text:  # type: ignore[union-attr]
+    hyp = span.hyp
+    same_words = hyp is not None and plain.text[hyp.start : hyp.end] == hyp.text
+    found = plain.locate(hyp.start, hyp.end) if hyp is not None and same_words else None
+    if found is None:
         mrk.text, target.text = target.text, None
         for node in list(target):
             mrk.append(node)  # moves it, tail included
