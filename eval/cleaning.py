@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from eval.errors import CleaningError, ConfigError, InputError
-from eval.languages.codes import normalize_code
+from eval.languages.codes import base_language, normalize_code
 from eval.languages.identify import Identifier
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ def clean_text(
         if not line:
             continue
         detected = language_check.language_of(line) if language_check is not None else None
-        if detected is not None and detected != lang:
+        if detected is not None and base_language(detected) != base_language(lang):
             dropped.append(DroppedLine(document, lang, line_no, f"language:{detected}", "drop", line))
             continue
         kept.append(line)

@@ -97,3 +97,22 @@ def test_documents_corpus_without_a_folder_is_a_config_error(tmp_path: Path) -> 
     cfg = OmegaConf.create({"corpus": OmegaConf.load(CONF_DIR / "corpus" / "documents.yaml")})
     with pytest.raises(ConfigError, match=r"corpus\.dir is not set"):
         load_documents_corpus(cfg, RunState(cfg=cfg, run_dir=tmp_path))
+
+
+def test_hebrew_and_persian_versions_load_right_to_left(tmp_path: Path) -> None:
+    from eval.languages.codes import language_info
+
+    hebrew = "המשטרה סגרה את הגבול ביום שני. הדובר אמר שהצעד יימשך.\nהדייגים מחכים."
+    persian = "پلیس روز دوشنبه مرز را بست. سخنگو گفت این اقدام ادامه دارد.\nماهیگیران منتظرند."
+    root = _corpus(
+        tmp_path,
+        [
+            ("ref.txt", "de", "reference", GERMAN_REF),
+            ("he.txt", "iw", "version", hebrew),
+            ("fa.txt", "fa", "version", persian),
+        ],
+    )
+    he, fa = _load(root, tmp_path).systems
+    assert (he.lang, language_info(he.lang).rtl, he.segments) == ("he", True, hebrew.split("\n"))  # no rules: lines
+    assert (fa.lang, language_info(fa.lang).rtl) == ("fa", True)
+    assert fa.segments == ["پلیس روز دوشنبه مرز را بست.", "سخنگو گفت این اقدام ادامه دارد.", "ماهیگیران منتظرند."]

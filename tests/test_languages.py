@@ -143,3 +143,13 @@ def test_the_capability_cli_prints_a_table_and_refuses_a_bad_code(capsys: pytest
     assert "de→en  bridge" in out and "pysbd rules for de" in out
     assert main(["xx"]) == 2
     assert "command line: unknown language code 'xx'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("code", "direction"), [("he", "rtl"), ("fa", "rtl"), ("ur", "rtl"), ("ar", "rtl"), ("de", "ltr")]
+)
+def test_hebrew_and_persian_are_right_to_left(code: str, direction: str) -> None:
+    from eval.languages.codes import text_direction
+
+    assert text_direction(code) == direction
+    assert text_direction("not a code") == "ltr"

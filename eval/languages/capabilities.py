@@ -130,10 +130,14 @@ def pair_capabilities(ref: str, hyp: str, modes: list[Mode] | None) -> list[Capa
         Capability(
             subject,
             "detector mistranslation",
-            e5 and (same or bridge.available),
-            "e5 context similarity"
-            + ("" if same else " on the bridge")
-            + ("" if e5 and (same or bridge.available) else ": skipped (needs e5 and a bridge)"),
+            e5,
+            ("e5 context similarity" + ("" if same else " on the bridge"))
+            if e5 and (same or bridge.available)
+            else (
+                "runs, but without a bridge a link with no dictionary evidence is not judged (no_evidence)"
+                if e5
+                else "e5 lacks one of them: skipped"
+            ),
         ),
         Capability(
             subject,

@@ -105,6 +105,12 @@ def language_info(code: str) -> LanguageInfo:
     )
 
 
+def text_direction(code: str) -> str:
+    """ "rtl" or "ltr" for an HTML dir attribute; "ltr" for a string that is not a valid code."""
+    normal = code_or_none(code)
+    return language_info(normal).direction if normal else "ltr"
+
+
 def code_set(text: str) -> frozenset[str]:
     """A set of codes written as one space-separated string (the lists libraries publish)."""
     return frozenset(text.split())

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from eval.languages.codes import text_direction
 from eval.reports import plots
 from eval.reports.evidence import evidence_items
 from eval.reports.pairwise import Pairwise, pairwise_views
@@ -26,7 +27,6 @@ from eval.reports.runfolder import RunData
 from eval.reports.significance import alpha_of, comparisons, reading
 from eval.reports.tables import (
     CATEGORY_ORDER,
-    RTL_LANGS,
     SEVERITY_RANK,
     Infos,
     PlacedSpan,
@@ -486,8 +486,8 @@ def _side_by_side_section(run: RunData, order: list[str]) -> str:
     for system in systems:
         beads = run.alignment[run.alignment["system"] == system]
         lang = str(beads["lang"].iloc[0])
-        rtl = lang.split("-")[0].lower() in RTL_LANGS
-        hyp_attrs = f' lang="{esc(lang)}" dir="rtl"' if rtl else f' lang="{esc(lang)}" dir="ltr"'
+        hyp_attrs = f' lang="{esc(lang)}" dir="{text_direction(lang)}"'
+        ref_attrs = f' lang="{esc(ref_lang)}" dir="{text_direction(ref_lang)}"'
         found = [s for s in run.spans if str(s["system"]) == system]
         counts = ", ".join(
             f"{sum(1 for s in found if s['severity'] == sev)} {sev}"
@@ -513,11 +513,11 @@ def _side_by_side_section(run: RunData, order: list[str]) -> str:
             rows.append(
                 f'<tr class="bead" data-system="{esc(system)}" data-bead="{bead}" data-spans="{len(here)}">'
                 f'<td class="info">{info}</td>'
-                f'<td class="text ref" lang="{esc(ref_lang)}" dir="ltr" data-label="reference ({esc(ref_lang)})">'
+                f'<td class="text ref"{ref_attrs} data-label="reference ({esc(ref_lang)})">'
                 f"{highlight(ref_text, ref_marks)}</td>"
                 f'<td class="text hyp"{hyp_attrs} data-label="version ({esc(lang)})">'
                 f"{highlight(hyp_text, hyp_marks)}</td>"
-                f'<td class="text bridge" lang="{esc(ref_lang)}" dir="ltr" data-label="back-translation">'
+                f'<td class="text bridge"{ref_attrs} data-label="back-translation">'
                 f"{esc(bridge) or '—'}</td></tr>"
             )
         lost = [s for s in unplaced if str(s["system"]) == system]

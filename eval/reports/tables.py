@@ -37,7 +37,6 @@ METRIC_ORDER: tuple[str, ...] = (
     "mqm",
 )
 SEVERITY_RANK: dict[str, int] = {"critical": 3, "major": 2, "minor": 1}
-RTL_LANGS: frozenset[str] = frozenset({"ar", "he", "fa", "ur", "ps", "yi"})
 CATEGORY_ORDER: tuple[str, ...] = CATEGORIES
 STATUS_LABEL: dict[str, str] = {"unavailable": "unavailable", "not_covered": "not covered"}
 
