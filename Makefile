@@ -14,15 +14,16 @@ ARGS ?=
 PYTEST_ARGS ?=
 RUN ?=
 MQM ?=
+CACHE_DIR ?= .cache/xling-tqe
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore:pkg_resources is deprecated:UserWarning
 
-.PHONY: help setup venv apt browser eval sweep report meta test test-fast lint bench clean
+.PHONY: help setup venv apt browser eval sweep report meta test test-fast lint bench clean clean-cache
 
 help:
-	@echo "make setup | eval [ARGS=...] | sweep ARGS=... | report RUN=<run folder> | test | test-fast | lint | bench"
+	@echo "make setup | eval [ARGS=...] | sweep ARGS=... | report RUN=<run folder> | test | test-fast | lint | bench | clean-cache [CACHE_DIR=...]"
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -87,3 +88,8 @@ bench: setup
 
 clean:
 	rm -rf results/.tmp .pytest_cache .mypy_cache .ruff_cache
+
+# The cache of MT, embeddings and COMET (cache.dir; set CACHE_DIR when you moved it).
+clean-cache:
+	@if [ -d "$(CACHE_DIR)" ]; then du -sh "$(CACHE_DIR)"; rm -rf "$(CACHE_DIR)"; echo "removed $(CACHE_DIR)"; \
+	else echo "no cache at $(CACHE_DIR)"; fi

@@ -1,21 +1,40 @@
-"""A persistent content-addressed cache for expensive stages (MT, embeddings, COMET).
+"""A persistent content-addressed cache for expensive stages (MT, embeddings, COMET), on diskcache.
 
 Keys are SHA-256 digests of everything that determines the value (engine/model id and hash,
 parameters, input text), so sweeps and reruns reuse results and never mix them up.
-Values are stored as one JSON or .npy file per key under ``<root>/<namespace>/ab/abcdef….ext``;
-writes go to a temporary file and are renamed, so a crash never leaves a torn entry.
+
+Why diskcache: it is a maintained store that is safe for concurrent processes (SQLite index, one
+file per value), evicts under a size cap and writes atomically. What it does not give is per-entry
+integrity, so every value is stored as ``MAGIC + sha256(key + body) + body`` and checked on read: an
+empty, truncated, bit-flipped or swapped entry is a miss (logged once with its path, deleted and
+recomputed), never a wrong result. A cache that cannot be opened or written (read-only, disk full)
+is a warning; the run goes on without it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
+import logging
 import os
-import tempfile
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: Entry header: format tag, then the SHA-256 of (key, body).
+MAGIC = b"XTQE1"
+_DIGEST = 32
+#: Default size cap of the whole store; the least recently stored entries are evicted beyond it.
+DEFAULT_SIZE_LIMIT_MB = 2048
+#: The store lives in this sub-folder of the cache root (older one-file-per-key layouts sit beside it).
+STORE_DIR = "diskcache"
+_STORE_ERRORS = (OSError, sqlite3.Error)
 
 
 def content_key(*parts: object) -> str:
@@ -30,61 +49,162 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "xling-tqe"
 
 
-class Cache:
-    """A namespace of the content-addressed store. ``enabled=False`` makes every lookup miss."""
+def seal(key: str, body: bytes) -> bytes:
+    """A stored entry: header with the digest of key and body, then the body."""
+    return MAGIC + hashlib.sha256(key.encode("utf-8") + body).digest() + body
 
-    def __init__(self, root: str | Path | None = None, namespace: str = "default", enabled: bool = True):
+
+def unseal(key: str, data: bytes) -> bytes | None:
+    """The body of an entry written by :func:`seal` for ``key``; None when it is not intact."""
+    head = len(MAGIC) + _DIGEST
+    if len(data) < head or not data.startswith(MAGIC):
+        return None
+    body = data[head:]
+    if hashlib.sha256(key.encode("utf-8") + body).digest() != data[len(MAGIC) : head]:
+        return None
+    return body
+
+
+def cache_from_config(node: Any, namespace: str) -> Cache:
+    """The ``cache:`` block of the run config (dir, enabled, max_size_mb) as one namespace."""
+    return Cache(
+        node["dir"],
+        namespace,
+        bool(node["enabled"]),
+        size_limit_mb=float(node.get("max_size_mb") or DEFAULT_SIZE_LIMIT_MB),
+    )
+
+
+class Cache:
+    """A namespace of the content-addressed store. ``enabled=False`` makes every lookup miss.
+
+    Several ``Cache`` objects (namespaces, processes) share one diskcache store under ``root``.
+    """
+
+    def __init__(
+        self,
+        root: str | Path | None = None,
+        namespace: str = "default",
+        enabled: bool = True,
+        size_limit_mb: float = DEFAULT_SIZE_LIMIT_MB,
+    ):
         self.root = Path(root) if root else default_cache_dir()
         self.namespace = namespace
         self.enabled = enabled
+        self.size_limit_mb = size_limit_mb
         self.hits = 0
         self.misses = 0
+        self.corrupt = 0
+        self.failed_writes = 0
+        self._store: Any = None  # diskcache.Cache, opened on first use
 
-    def _path(self, key: str, ext: str) -> Path:
-        return self.root / self.namespace / key[:2] / f"{key}.{ext}"
+    @property
+    def store_dir(self) -> Path:
+        return self.root / STORE_DIR
 
-    def _write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+    def _open(self) -> Any:
+        """The diskcache store, or None (with one warning) when it cannot be opened."""
+        if self._store is None and self.enabled:
+            import diskcache
 
-    def get_json(self, key: str) -> Any | None:
-        path = self._path(key, "json")
-        if not self.enabled or not path.exists():
+            try:
+                self._store = diskcache.Cache(
+                    str(self.store_dir),
+                    size_limit=int(self.size_limit_mb * 2**20),
+                    disk_min_file_size=0,  # every value is a file: a damaged entry is one file, not the index
+                    eviction_policy="least-recently-stored",  # reads stay reads (no access-time writes)
+                )
+            except _STORE_ERRORS as exc:
+                self.enabled = False
+                log.warning("cache %s cannot be opened (%s); running without the cache", self.store_dir, exc)
+        return self._store
+
+    def _skey(self, key: str, kind: str) -> str:
+        return f"{self.namespace}/{kind}/{key}"
+
+    def _get(self, key: str, kind: str) -> bytes | None:
+        store = self._open()
+        if store is None:
             self.misses += 1
             return None
+        skey = self._skey(key, kind)
+        where = str(self.store_dir)
         try:
-            value = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            self.misses += 1
+            got = store.get(skey, default=None, read=True, retry=True)
+            if got is None:
+                self.misses += 1
+                return None
+            if isinstance(got, bytes):  # a value kept in the index (none with disk_min_file_size=0)
+                data = got
+            else:
+                with got:  # the entry's file: its path is what the warning names
+                    where = str(got.name)
+                    data = got.read()
+        except _STORE_ERRORS as exc:
+            self._discard(skey, where, f"unreadable ({exc})")
+            return None
+        body = unseal(skey, data)
+        if body is None:
+            self._discard(skey, where, "failed its integrity check" if data else "is empty")
+        return body
+
+    def _discard(self, skey: str, where: str, why: str) -> None:
+        """A damaged entry: counted as a miss, said once per entry, deleted so it is recomputed."""
+        self.misses += 1
+        self.corrupt += 1
+        log.warning("cache entry %s %s; recomputing it", where, why)
+        with contextlib.suppress(*_STORE_ERRORS):  # a store that cannot delete will overwrite it instead
+            self._store.delete(skey, retry=True)
+
+    def _put(self, key: str, kind: str, body: bytes) -> None:
+        store = self._open()
+        if store is None:
+            return
+        skey = self._skey(key, kind)
+        try:
+            store.set(skey, seal(skey, body), retry=True)
+        except _STORE_ERRORS as exc:
+            self.failed_writes += 1
+            if self.failed_writes == 1:
+                log.warning(
+                    "cache write to %s failed (%s); the run goes on, uncached results are recomputed next time",
+                    self.store_dir,
+                    exc,
+                )
+
+    def get_json(self, key: str) -> Any | None:
+        body = self._get(key, "json")
+        if body is None:
+            return None
+        try:
+            value = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            self._discard(self._skey(key, "json"), str(self.store_dir), "does not hold JSON")
             return None
         self.hits += 1
         return value
 
     def put_json(self, key: str, value: Any) -> None:
-        if self.enabled:
-            self._write(self._path(key, "json"), json.dumps(value, ensure_ascii=False).encode("utf-8"))
+        self._put(key, "json", json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
     def get_array(self, key: str) -> np.ndarray | None:
-        path = self._path(key, "npy")
-        if not self.enabled or not path.exists():
-            self.misses += 1
+        body = self._get(key, "npy")
+        if body is None:
             return None
         try:
-            value = np.load(path, allow_pickle=False)
-        except (OSError, ValueError):
-            self.misses += 1
+            value = np.load(io.BytesIO(body), allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            self._discard(self._skey(key, "npy"), str(self.store_dir), "does not hold an array")
             return None
         self.hits += 1
         return value
 
     def put_array(self, key: str, value: np.ndarray) -> None:
-        if not self.enabled:
-            return
-        import io
-
         buf = io.BytesIO()
-        np.save(buf, value, allow_pickle=False)
-        self._write(self._path(key, "npy"), buf.getvalue())
+        np.save(buf, np.asarray(value), allow_pickle=False)
+        self._put(key, "npy", buf.getvalue())
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
