@@ -98,6 +98,10 @@ class Cache:
         self.failed_writes = 0
         self._store: Any = None  # diskcache.Cache, opened on first use
 
+    def namespace_of(self, namespace: str) -> Cache:
+        """Another namespace of the same store, with the same settings."""
+        return Cache(self.root, namespace, self.enabled, size_limit_mb=self.size_limit_mb)
+
     @property
     def store_dir(self) -> Path:
         return self.root / STORE_DIR

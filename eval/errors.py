@@ -52,3 +52,9 @@ class GlossaryError(InputError):
 
 class RunFolderError(EvalError):
     """A folder is not a complete run folder; the message lists what is missing."""
+
+
+class StorageError(EvalError):
+    """The results folder cannot take the run: read-only, full, or every name taken."""
+
+    exit_code = 4

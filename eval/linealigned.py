@@ -18,6 +18,7 @@ from eval.errors import InputError
 from eval.formats import BILINGUAL_FORMATS, load_bilingual
 from eval.languages.codes import normalize_code
 from eval.manifest import load_yaml_mapping
+from eval.manifest_keys import check_line_aligned
 from eval.textio import normalize_text, read_lines, read_raw
 
 
@@ -75,7 +76,8 @@ def _rows_from_table(root: Path, spec: dict[str, Any], fmt: str, where: str) -> 
     rows: list[dict[str, str]] = []
     if fmt == "tsv":
         reader = csv.DictReader(io.StringIO(raw), delimiter="\t", quoting=csv.QUOTE_NONE)
-        for lineno, row in enumerate(reader, 2):
+        for row in reader:
+            lineno = reader.line_num  # the file's line (blank lines are skipped by the reader)
             if None in row or any(v is None for v in row.values()):
                 raise InputError(f"{path}:{lineno}: the number of tab-separated fields differs from the header")
             rows.append({normalize_text(k): normalize_text(v) for k, v in row.items() if k is not None})
@@ -87,6 +89,12 @@ def _rows_from_table(root: Path, spec: dict[str, Any], fmt: str, where: str) -> 
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{lineno}: invalid JSON ({exc.msg}); one object per line") from exc
+            if not isinstance(obj, dict) or not isinstance(obj.get("systems") or {}, dict):
+                got = type(obj).__name__ if not isinstance(obj, dict) else "'systems' that is not an object"
+                raise InputError(
+                    f"{path}:{lineno}: expected one JSON object per line, like "
+                    f'{{"reference": "...", "systems": {{"sysA": "..."}}}}, got {got}'
+                )
             flat = {k: v for k, v in obj.items() if k != "systems"}
             flat.update(obj.get("systems") or {})
             rows.append({k: normalize_text(str(v)) for k, v in flat.items()})
@@ -141,6 +149,7 @@ def load_line_aligned(corpus_dir: str | Path) -> LineAlignedSet:
     mpath = root / "manifest.yaml"
     spec = load_yaml_mapping(mpath)
     fmt = str(spec.get("format", "lines"))
+    check_line_aligned(spec, fmt, mpath)
     out = LineAlignedSet(name=str(spec.get("name") or root.name), ref_lang="", references=[])
     if fmt == "lines":
         _from_lines(root, spec, str(mpath), out)

@@ -11,7 +11,8 @@ import yaml
 from eval.corpus import Document
 from eval.errors import InputError
 from eval.languages.codes import normalize_code
-from eval.textio import read_text
+from eval.manifest_keys import DOCUMENT_ENTRY, DOCUMENTS_TOP, check_keys
+from eval.textio import decode_bytes, read_text
 
 ROLES = ("reference", "version")
 
@@ -48,7 +49,8 @@ def load_yaml_mapping(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"{path}: manifest not found; every corpus folder needs a manifest.yaml")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text, _ = decode_bytes(path.read_bytes(), str(path))  # the same encoding detection as documents
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: invalid YAML ({exc}); fix the manifest") from exc
     if not isinstance(data, dict):
@@ -67,6 +69,7 @@ def load_manifest(corpus_dir: str | Path) -> Manifest:
     root = Path(corpus_dir)
     path = root / "manifest.yaml"
     data = load_yaml_mapping(path)
+    check_keys(data, DOCUMENTS_TOP, path)
     docs_raw = data.get("documents")
     if not isinstance(docs_raw, list) or not docs_raw:
         raise InputError(f"{path}: 'documents' must be a non-empty list of {{file, lang, role}} entries")
@@ -74,6 +77,7 @@ def load_manifest(corpus_dir: str | Path) -> Manifest:
     for i, entry in enumerate(docs_raw, 1):
         if not isinstance(entry, dict) or "file" not in entry:
             raise InputError(f"{path}: document #{i} needs at least 'file', 'lang' and 'role'")
+        check_keys(entry, DOCUMENT_ENTRY, path, f"in document #{i} ({entry['file']})")
         lang = normalize_code(entry.get("lang", ""), f"{path}: document {entry['file']}")
         role = str(entry.get("role", ""))
         if role not in ROLES:

@@ -15,7 +15,7 @@ from typing import Any, cast
 from omegaconf import DictConfig, OmegaConf
 
 #: Top-level keys that do not change a run's numbers.
-NEUTRAL_KEYS = ("hydra", "results_dir", "cache", "progress", "resume")
+NEUTRAL_KEYS = ("hydra", "results_dir", "cache", "progress", "resume", "min_free_mb")
 
 
 def config_fingerprint(cfg: DictConfig) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from eval.cache import Cache
+from eval.cache import cache_from_config
 from eval.config import instantiate_with
 from eval.detectors.base import Detector
 from eval.embedders.base import Embedder
@@ -65,7 +65,7 @@ def build_embedder(cfg: DictConfig, state: RunState) -> Embedder | None:
         if not state.line_aligned:
             raise ConfigError("a documents corpus needs an embedder for sentence alignment: set embedder=e5")
         return None
-    embedder: Embedder = instantiate_with(cfg.embedder, cache=Cache(cfg.cache.dir, "embed", bool(cfg.cache.enabled)))
+    embedder: Embedder = instantiate_with(cfg.embedder, cache=cache_from_config(cfg.cache, "embed"))
     state.models["embedder"] = embedder.model_id or str(cfg.embedder._target_)
     return embedder
 
@@ -81,7 +81,7 @@ def run(cfg: DictConfig, run_dir: Path) -> str:
     check_glossary(cfg)
     started = time.perf_counter()
     state = RunState(cfg=cfg, run_dir=run_dir)
-    cache = Cache(cfg.cache.dir, "mt", bool(cfg.cache.enabled))
+    cache = cache_from_config(cfg.cache, "mt")
     with stage(state, "ingest"):
         ingest(cfg, state)
 

@@ -92,7 +92,8 @@ def test_missing_model_directory_names_make_setup(tmp_path: Path) -> None:
 
 def test_unknown_detector_precision_fails_before_any_work(tmp_path: Path) -> None:
     res = run_cli(tmp_path / "results", "detector_precision=fp16", *QUICK)
-    assert_clean_failure(tmp_path / "results", res, r"precision must be one of float32, bfloat16, auto, got 'fp16'")
+    pattern = r"detector_precision='fp16' is invalid: expected one of float32, bfloat16, auto"
+    assert_clean_failure(tmp_path / "results", res, pattern)
     assert "skipped" not in res.stdout + res.stderr  # raised before MT and alignment, which log what they skip
 
 

@@ -8,8 +8,9 @@ through the word alignment.
 from __future__ import annotations
 
 import csv
+import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,9 +45,32 @@ def _column_lang(value: str, where: str) -> str:
         raise GlossaryError(str(exc)) from exc
 
 
+def _rows_with_start_line(reader: csv.DictReader[str], path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each row with the line it starts on; a quote left open is reported where it opened, not at the
+    end of the file where the reader stops."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise GlossaryError(f"{path}:{start}: {exc}; check the quotes on this line") from exc
+        fields = [f for v in row.values() for f in (v if isinstance(v, list) else [v]) if isinstance(f, str)]
+        if any("\n" in f for f in fields):
+            raise GlossaryError(
+                f"{path}:{start}: a quoted field opened on this line is not closed (the reader ran on to line "
+                f"{reader.line_num}); close the quote or remove it"
+            )
+        yield start, row
+
+
 def _read_csv(path: Path) -> list[Term]:
+    from eval.textio import read_raw
+
     terms: list[Term] = []
-    with path.open(encoding="utf-8", newline="") as fh:
+    text, _ = read_raw(path)  # the same encoding detection as documents (UTF-8, BOMs, latin-1, cp1256…)
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         header = list(reader.fieldnames or [])
         if not header or not header[0].startswith("term_"):
@@ -57,8 +81,7 @@ def _read_csv(path: Path) -> list[Term]:
         source_col = header[0]
         source_lang = _column_lang(source_col[len("term_") :], f"{path}:1: column {source_col}")
         columns = {c: _column_lang(c, f"{path}:1: column {c}") for c in header[1:] if c != _NOTE}
-        for row in reader:
-            line = reader.line_num
+        for line, row in _rows_with_start_line(reader, path):
             if None in row or any(v is None for v in row.values()):
                 raise GlossaryError(f"{path}:{line}: wrong number of fields (expected {len(header)})")
             src = (row.get(source_col) or "").strip()

@@ -29,6 +29,7 @@ from eval.runfolder import (
     SPANS_FILE,
     TABLES,
 )
+from eval.tablerows import check_rows
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def load_run(path: str | Path) -> RunData:
     sig_path = root / SIGNIFICANCE.file
     scores = _read_csv(root / SCORES.file)
     manifest = _read_manifest(root / MANIFEST_FILE)
-    return RunData(
+    data = RunData(
         path=root,
         scores=scores,
         segments=_read_csv(root / SEGMENTS.file),
@@ -142,3 +143,20 @@ def load_run(path: str | Path) -> RunData:
         significance=_read_csv(sig_path) if sig_path.is_file() else None,
         metrics=metric_infos(manifest, scores),
     )
+    check_rows(root, data.manifest, parsed_rows(data))
+    return data
+
+
+def parsed_rows(data: RunData) -> dict[str, int]:
+    """Rows of each table as read, to compare with the counts manifest.json records."""
+    rows = {
+        SCORES.file: len(data.scores),
+        SEGMENTS.file: len(data.segments),
+        ALIGNMENT.file: len(data.alignment),
+        SPANS_FILE: len(data.spans),
+        MQM.file: len(data.mqm),
+        CLEANING.file: len(data.cleaning),
+    }
+    if data.significance is not None:
+        rows[SIGNIFICANCE.file] = len(data.significance)
+    return rows

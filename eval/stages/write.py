@@ -19,6 +19,7 @@ from eval.metrics.base import Metric
 from eval.multidoc import bead_document, span_document
 from eval.resume import config_fingerprint
 from eval.stages.state import RunState, ids_text
+from eval.tablerows import table_rows
 from eval.translators.base import Translator
 
 PACKAGES = (
@@ -133,6 +134,7 @@ def write_run_folder(
         "stages_not_run": state.not_run,
         "timings": {**state.timings, "total": round(sum(state.timings.values()), 3)},
     }
+    manifest["tables"] = table_rows(d)  # readers refuse a table that parses to another count (eval.tablerows)
     rf.write_manifest(d, manifest)
     (d / rf.CONFIG_FILE).write_text(OmegaConf.to_yaml(state.cfg, resolve=True), encoding="utf-8")
 
