@@ -108,7 +108,8 @@ def test_unclosed_glossary_quote_is_reported_where_it_opens(tmp_path: Path) -> N
     rows = ["reclutamiento,enrôlement,", 'drones,"drones,', *[f"término{i},terme{i}," for i in range(10)]]
     glossary.write_text(GLOSSARY_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     res = run_cli(results, *terminology(corpus, glossary))
-    assert_clean_failure(results, res, r"glossary\.csv:3: a quoted field opened on this line is not closed")
+    pattern = r"glossary\.csv:3: a quoted field opened on this line is not closed \(the reader ran on to line 13\)"
+    assert_clean_failure(results, res, pattern)
     assert "skipped" not in res.stdout + res.stderr  # before any work
     assert_rerun_works(results, *cheap(corpus))
 
@@ -274,7 +275,10 @@ def test_corrupt_embedding_entries_are_recomputed(tmp_path: Path) -> None:
         path.write_bytes(how(path.read_bytes()))
     second = assert_rerun_works(results, *overrides)
     assert first.run_dir is not None and second.run_dir is not None
-    assert scores_of(second.run_dir) == scores_of(first.run_dir)
+    again, before = scores_of(second.run_dir), scores_of(first.run_dir)
+    assert [r[:2] for r in again] == [r[:2] for r in before]  # no metric lost (a damaged vector made adequacy nan)
+    # recomputed vectors come from a smaller batch (other padding): equal to float32 rounding, not bit for bit
+    assert [r[2] for r in again] == pytest.approx([r[2] for r in before], abs=1e-4)
     said = second.stderr + second.stdout
     assert all(str(p) in said for p in entries[:4]), said[-3000:]
 
