@@ -53,11 +53,14 @@ class BridgeSchema:
 
 @dataclass
 class AlignSchema:
-    band: int | None = field(default=None, metadata=_meta("the alignment band (null: automatic)", low=1))
-    max_merge: int = field(default=3, metadata=_meta("the largest n of an n-1 bead", low=1, high=10))
-    min_similarity: float | None = field(
-        default=None, metadata=_meta("the similarity floor (null: the embedder's)", low=-1, high=1)
+    method: str = field(
+        default="normalised", metadata=_meta("the sentence aligner's bead score", choices=("normalised", "bertalign"))
     )
+    max_align: int = field(default=8, metadata=_meta("the most sentences in one bead", low=2, high=20))
+    window: int = field(default=5, metadata=_meta("the second pass's search width", low=0, high=1000))
+    skip: float = field(default=-0.1, metadata=_meta("the score of a 1-0 / 0-1 bead", low=-10, high=10))
+    p_value: float = field(default=0.05, metadata=_meta("the order test's significance level", low=0, high=1))
+    embedded_windows: int = field(default=4, metadata=_meta("the largest window encoded as text", low=1, high=20))
     on_unalignable: str = field(
         default="skip", metadata=_meta("what an unalignable version does", choices=("skip", "error"))
     )
