@@ -66,8 +66,11 @@ def _features(records: list[dict[str, Any]]) -> np.ndarray:
         rows.append([float(feats.get(f, np.nan)) for f in FEATURES])
     x = np.asarray(rows, dtype=np.float64)
     # a feature a pair lacks (no peers, no encoder) gets the column mean: the model then reads it as neutral
-    means = np.nanmean(x, axis=0)
-    return np.where(np.isnan(x), means, x)
+    # (a feature no candidate has, e.g. peers in a one-system run, is 0 throughout: its weight stays 0)
+    present = ~np.isnan(x)
+    counts = present.sum(axis=0)
+    means = np.where(counts > 0, np.where(present, x, 0.0).sum(axis=0) / np.maximum(counts, 1), 0.0)
+    return np.where(present, x, means)
 
 
 def calibrate(
