@@ -52,6 +52,11 @@ def test_bilingual_corpus_run(tmp_path: Path, fmt: str) -> None:
         html, md = build_reports(res.run_dir, ReportConfig(charts=False))
         assert "(names_numbers) [unit intro]" in md.read_text(encoding="utf-8")  # found in the CAT tool by id
         assert "unit intro" in html.read_text(encoding="utf-8")
+        from openpyxl import load_workbook
+
+        issues = list(load_workbook(res.run_dir / "report.xlsx", read_only=True)["Issues"].iter_rows(values_only=True))
+        unit = issues[0].index("unit id")
+        assert {row[unit] for row in issues[1:] if row[0] == "es"} >= {"intro"}  # the issue list names the unit
     else:
         assert manifest["xliff_findings"] == {}
 

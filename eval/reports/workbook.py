@@ -34,6 +34,8 @@ ISSUE_COLUMNS: tuple[tuple[str, int], ...] = (
     ("evidence", 60),
     ("detector", 18),
     ("confidence", 10),
+    ("unit id", 14),  # XLIFF/TMX/PO unit ids: the finding as the CAT tool finds it
+    ("document", 12),  # many documents per corpus
 )
 
 
@@ -74,6 +76,8 @@ def issue_rows(run: RunData) -> list[list[Any]]:
                     evidence_text(span.get("evidence")),
                     str(span.get("detector", "")),
                     span.get("confidence"),
+                    _ids(span.get("unit_ids")),
+                    str(span.get("doc", "") or ""),
                 ]
             )
     return rows
