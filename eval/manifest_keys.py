@@ -16,7 +16,7 @@ from typing import Any
 from eval.errors import InputError
 
 DOCUMENTS_TOP = ("name", "description", "format", "documents", "glossary", "notes")
-DOCUMENT_ENTRY = ("file", "lang", "role", "origin", "licence", "license", "name", "notes")
+DOCUMENT_ENTRY = ("file", "lang", "role", "origin", "licence", "license", "name", "notes", "segmented", "doc")
 LINES_TOP = ("name", "description", "format", "source", "reference", "systems", "notes")
 FILE_ENTRY = ("file", "lang")
 SYSTEM_ENTRY = ("name", "file", "lang", "kind", "engine")
