@@ -47,6 +47,11 @@
       }
     });
     panel.hidden = body.children.length === 0;
+    if (!panel.hidden) {  // keep the span in sight above the panel
+      var r = el.getBoundingClientRect();
+      var free = window.innerHeight - panel.offsetHeight;
+      if (r.bottom > free || r.top < 0) { window.scrollBy(0, r.top - Math.max(free * 0.3, 8)); }
+    }
   }
 
   document.addEventListener("click", function (ev) {
