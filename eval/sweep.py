@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class SweepSummary(Callback):
         self.out_dir = Path(out_dir)
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        if config.hydra.mode != RunMode.MULTIRUN:  # a single run has no job number and no sweep to summarise
+            return
         overrides = " ".join(job_return.overrides or []) if job_return is not None else ""
         value = None
         try:

@@ -66,3 +66,15 @@ def test_sweep_over_chrf_word_order(tmp_path: Path) -> None:
     md = summary.with_suffix(".md").read_text(encoding="utf-8")
     assert "| metric.chrf.word_order=2 | es | sysB |" in md
     assert not list((tmp_path / ".tmp").iterdir())
+
+
+def test_single_run_writes_no_job_record(tmp_path: Path) -> None:
+    """on_job_end also fires for a single run, which has no hydra.job.num: it must do nothing, not warn."""
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    from eval.sweep import JOBS_DIR, SweepSummary
+
+    cfg = OmegaConf.create({"hydra": {"mode": RunMode.RUN, "sweep": {"dir": str(tmp_path)}, "job": {"num": "???"}}})
+    SweepSummary(str(tmp_path / "sweeps")).on_job_end(cfg, None)
+    assert not (tmp_path / JOBS_DIR).exists()

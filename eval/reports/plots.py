@@ -160,5 +160,6 @@ def mqm_svg(mqm: pd.DataFrame) -> Chart | None:
     ax.set_yticks(range(len(mqm)), labels=labels, fontsize=8)
     ax.set_xlabel("MQM penalty points per 100 words (NPT); OQS = 100 − NPT", fontsize=8)
     ax.set_title("MQM penalties by category, with the pass threshold", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    if ax.get_legend_handles_labels()[0]:  # no spans, no categories: a legend would be empty (and warn)
+        ax.legend(fontsize=7, loc="lower right", frameon=False)
     return Chart(_to_svg(fig, "eval-mqm"), [Axis("mqm", 0.0, xmax, 0.0, data_hi)])
