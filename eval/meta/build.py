@@ -77,7 +77,7 @@ def build_line_aligned(
     manifest = {
         "name": name or out.name,
         "format": "lines",
-        "origin": f"built by eval.meta.build from {ratings.path} (sha256 {ratings.sha256})",
+        "description": f"built by eval.meta.build from {ratings.path} (sha256 {ratings.sha256})",
         "source": {"file": f"source.{src_lang}", "lang": src_lang},
         "reference": {"file": f"reference.{ref_lang}", "lang": ref_lang},
         "systems": [{"name": s, "file": f"{stems[s]}.{ref_lang}", "lang": ref_lang, "kind": "mt"} for s in systems],
