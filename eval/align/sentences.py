@@ -303,6 +303,23 @@ class _Scorer:
         return out
 
 
+def _window_block(
+    memo: dict[int, tuple[np.ndarray, int]],
+    size: int,
+    windows: dict[int, np.ndarray],
+    starts: np.ndarray,
+    others: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """One side's windows of ``size`` that can end at the chunk's ``starts`` x the other side's sentences,
+    and the first window's index; one matmul per size, memoised. The same for either side of a bead."""
+    if size not in memo:
+        wins = windows[size]
+        lo = max(0, int(starts.min()) - size)
+        hi = max(lo, min(wins.shape[0] - 1, int(starts.max()) - size))
+        memo[size] = (wins[lo : hi + 1] @ others.T, lo)
+    return memo[size]
+
+
 class _NeighbourBlocks:
     """Bertalign's neighbour similarities for one chunk of DP rows, one matmul per window size.
 
@@ -324,21 +341,11 @@ class _NeighbourBlocks:
 
     def _ref_block(self, a: int) -> tuple[np.ndarray, int]:
         """Reference windows of size a (starts over the chunk) x version sentences h_lo..h_hi."""
-        if a not in self._by_ref:
-            wins = self.ref.cen[a]
-            lo = max(0, int(self.rows.min()) - a)
-            hi = max(lo, min(wins.shape[0] - 1, int(self.rows.max()) - a))
-            self._by_ref[a] = (wins[lo : hi + 1] @ self.hyp.cen[1][self.h_lo : self.h_hi + 1].T, lo)
-        return self._by_ref[a]
+        return _window_block(self._by_ref, a, self.ref.cen, self.rows, self.hyp.cen[1][self.h_lo : self.h_hi + 1])
 
     def _hyp_block(self, b: int) -> tuple[np.ndarray, int]:
         """Version windows of size b (starts over the chunk) x reference sentences r_lo..r_hi."""
-        if b not in self._by_hyp:
-            wins = self.hyp.cen[b]
-            lo = max(0, int(self.cols.min()) - b)
-            hi = max(lo, min(wins.shape[0] - 1, int(self.cols.max()) - b))
-            self._by_hyp[b] = (wins[lo : hi + 1] @ self.ref.cen[1][self.r_lo : self.r_hi + 1].T, lo)
-        return self._by_hyp[b]
+        return _window_block(self._by_hyp, b, self.hyp.cen, self.cols, self.ref.cen[1][self.r_lo : self.r_hi + 1])
 
     def around_hyp(self, a: int, b: int, sr: np.ndarray, sh: np.ndarray) -> np.ndarray:
         block, lo = self._ref_block(a)
