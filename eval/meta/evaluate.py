@@ -31,7 +31,6 @@ from eval.reports.runfolder import RunData
 from eval.scoring.bootstrap import score_from_stats, sufficient_stats_many
 
 SACREBLEU_METRICS = ("bleu", "chrf", "chrf++", "ter")
-LOWER_IS_BETTER = frozenset({"ter"})
 SEVERITY_WEIGHTS = {"minor": 1.0, "major": 5.0, "critical": 10.0}
 SPAN_PENALTY = "span-penalty"
 RANDOM_SEEDS = 10
@@ -281,7 +280,8 @@ def metric_stats(
             per_seg[s] = sr["score"].to_numpy(dtype=np.float64)
         if len(per_seg) != len(m.systems):
             continue
-        sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+        info = run.metrics.get(metric)
+        sign = 1.0 if info is None or info.higher_is_better else -1.0  # direction as the run declared it
         if metric in SACREBLEU_METRICS:
             texts = {s: [m.hyps[(s, i)] for i in range(len(m.keys))] for s in m.systems}
             stats = sufficient_stats_many(metric, texts, refs)

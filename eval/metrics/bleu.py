@@ -1,4 +1,9 @@
-"""BLEU through sacrebleu (corpus: sacrebleu defaults; segments: effective order, as sentence_bleu)."""
+"""BLEU through sacrebleu (corpus: sacrebleu defaults; segments: effective order, as sentence_bleu).
+
+As for chrF, the name follows the parameters that change the score (``bleu``, ``bleu-lc``,
+``bleu-tok-intl``, ``bleu-s-floor``), so a sweep over them never writes two configurations into one
+scores.csv column. ``tokenize: null`` (sacrebleu's choice for the target language) is the default.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,20 @@ from typing import Any
 from sacrebleu.metrics import BLEU
 
 from eval.metrics.sacrebleu_base import SacrebleuMetric
+
+
+def bleu_name(tokenize: str | None, lowercase: bool, smooth_method: str, smooth_value: float | None) -> str:
+    """``bleu`` then every non-default option, in the order of sacrebleu's signature (tok, case, smooth)."""
+    parts = ["bleu"]
+    if tokenize is not None:
+        parts.append(f"tok-{tokenize}")
+    if lowercase:
+        parts.append("lc")
+    if smooth_method != "exp":
+        parts.append(f"s-{smooth_method}")
+    if smooth_value is not None:
+        parts.append(f"sv{smooth_value:g}")
+    return "-".join(parts)
 
 
 class BleuMetric(SacrebleuMetric):
@@ -19,6 +38,7 @@ class BleuMetric(SacrebleuMetric):
         smooth_method: str = "exp",
         smooth_value: float | None = None,
         trg_lang: str = "",
+        name: str | None = None,
     ) -> None:
         super().__init__()
         kwargs = dict(
@@ -31,6 +51,7 @@ class BleuMetric(SacrebleuMetric):
         self.corpus_metric = BLEU(**kwargs)  # type: ignore[arg-type]
         self.sentence_metric = BLEU(effective_order=True, **kwargs)  # type: ignore[arg-type]
         self._spec = {"smooth_method": smooth_method, "smooth_value": smooth_value}
+        self.name = name or bleu_name(tokenize, lowercase, smooth_method, smooth_value)
 
     def bootstrap_spec(self) -> tuple[str, dict[str, Any]]:
         return "bleu", dict(self._spec)
