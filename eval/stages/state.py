@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,17 +95,39 @@ def warn_skipped(skipped: list[dict[str, str]]) -> None:
         log.warning("%s skipped for %s: %s", stage, ", ".join(dict.fromkeys(systems)), reason)
 
 
+class ProgressBar:
+    """A bar counting real units (systems, languages, detectors) on stderr, or nothing when disabled.
+    ``eta=False`` where the units differ too much in cost for a remaining-time guess to mean anything
+    (the detectors); ``note`` names the unit in progress."""
+
+    def __init__(self, items: Iterable[Any], desc: str, enabled: bool, total: int | None, unit: str, eta: bool) -> None:
+        self._items = items
+        self._bar: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            fmt = None if eta else "{desc}: {n_fmt}/{total_fmt} {unit}s [{elapsed}]{postfix}"
+            self._bar = tqdm(items, desc=desc, total=total, unit=unit, file=sys.stderr, leave=False, bar_format=fmt)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._bar if self._bar is not None else self._items)
+
+    def note(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=True)
+
+
+def progress_bar(
+    items: Iterable[Any], desc: str, enabled: bool, total: int | None = None, unit: str = "system", eta: bool = True
+) -> ProgressBar:
+    return ProgressBar(items, desc, enabled, total, unit, eta)
+
+
 def progress(
     items: Iterable[Any], desc: str, enabled: bool, total: int | None = None, unit: str = "system", eta: bool = True
 ) -> Iterable[Any]:
-    """A bar counting real units (systems, languages, detectors). ``eta=False`` where the units differ
-    too much in cost for a remaining-time guess to mean anything (the detectors)."""
-    if not enabled:
-        return items
-    from tqdm import tqdm
-
-    fmt = None if eta else "{desc}: {n_fmt}/{total_fmt} {unit}s [{elapsed}]{postfix}"
-    return tqdm(items, desc=desc, total=total, unit=unit, file=sys.stderr, leave=False, bar_format=fmt)
+    """The items, counted on a bar when ``enabled`` (see ProgressBar)."""
+    return progress_bar(items, desc, enabled, total, unit, eta)
 
 
 def ids_text(ids: Iterable[int]) -> str:
