@@ -18,11 +18,13 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver("project_root", lambda: str(PROJECT_ROOT))
 
 
-def instantiate_with(node: DictConfig | dict[str, Any], **runtime: Any) -> Any:
+def instantiate_with(node: DictConfig | dict[str, Any], where: str = "", **runtime: Any) -> Any:
     """``hydra.utils.instantiate`` that passes only the runtime objects the target accepts.
 
     Detectors and metrics need different run-time collaborators (embedder, translator, cache);
-    each declares what it needs in its constructor, the runner offers them all.
+    each declares what it needs in its constructor, the runner offers them all. A constructor that
+    rejects a value with a plain ValueError/TypeError/AssertionError (sacrebleu's do) becomes a
+    ConfigError naming the config key ``where``, so a bad parameter is one line, not a traceback.
     """
     from hydra.errors import InstantiationException
     from hydra.utils import get_class, instantiate
@@ -43,4 +45,12 @@ def instantiate_with(node: DictConfig | dict[str, Any], **runtime: Any) -> Any:
         if isinstance(cause, EvalError):
             raise cause from None
         raise
-    return factory(**extra)  # constructor errors (ModelError, ConfigError) reach the caller unwrapped
+    try:
+        return factory(**extra)  # typed constructor errors (ModelError, ConfigError) reach the caller unwrapped
+    except (ValueError, TypeError, AssertionError) as exc:
+        from eval.errors import ConfigError
+
+        raise ConfigError(
+            f"config {where or 'node'} ({node['_target_']}) rejected its parameters: {exc}; fix it on the command "
+            "line or in conf/"
+        ) from exc

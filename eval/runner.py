@@ -65,7 +65,7 @@ def build_embedder(cfg: DictConfig, state: RunState) -> Embedder | None:
         if not state.line_aligned:
             raise ConfigError("a documents corpus needs an embedder for sentence alignment: set embedder=e5")
         return None
-    embedder: Embedder = instantiate_with(cfg.embedder, cache=cache_from_config(cfg.cache, "embed"))
+    embedder: Embedder = instantiate_with(cfg.embedder, "embedder", cache=cache_from_config(cfg.cache, "embed"))
     state.models["embedder"] = embedder.model_id or str(cfg.embedder._target_)
     return embedder
 
@@ -85,7 +85,9 @@ def run(cfg: DictConfig, run_dir: Path) -> str:
     with stage(state, "ingest"):
         ingest(cfg, state)
 
-    translator: Translator | None = instantiate_with(cfg.translator, cache=cache) if cfg.get("translator") else None
+    translator: Translator | None = (
+        instantiate_with(cfg.translator, "translator", cache=cache) if cfg.get("translator") else None
+    )
     with stage(state, "systems"):
         reason = mt_not_run_reason(cfg, translator, state.line_aligned)
         if translator is not None and not reason:

@@ -5,8 +5,8 @@ lines with a stack-trace hint, and only for types, not ranges. The same dataclas
 ``eval.cli`` before the runner is imported, so ``threads=abc``, ``threads=-3`` or ``bootstrap.n_samples=abc``
 end in one line naming the key, the value and what is allowed, before any model loads.
 
-Group configs (corpus, metric, detector, translator, embedder, report) are validated by the classes they
-instantiate; this schema covers the run's own keys.
+Group configs (metric, detector, embedder, translator) are checked against the constructors they instantiate
+(eval.group_schema), from the same call; corpus configs by the corpus readers.
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ def _base(tp: Any) -> tuple[Any, bool]:
     return (origin if origin is not None else tp), False
 
 
-def _type_ok(value: Any, tp: Any) -> bool:
+def type_ok(value: Any, tp: Any) -> bool:
+    """Whether a config value is of a plain type (a number is a valid string: YAML reads `2024` as one)."""
     if tp is bool:
         return isinstance(value, bool)
     if tp is int:
@@ -150,7 +151,7 @@ def field_error(f: dataclasses.Field[Any], tp: Any, nullable: bool, value: Any) 
     """Whether ``value`` breaks the field's type, range or choices."""
     if value is None:
         return not nullable
-    if not _type_ok(value, tp):
+    if not type_ok(value, tp):
         return True
     meta = f.metadata
     if meta.get("choices") and str(value) not in meta["choices"]:
@@ -186,4 +187,7 @@ def _check(node: Any, schema: type, prefix: str) -> None:
 
 def validate_run_config(cfg: DictConfig) -> None:
     """Raise ConfigError (one line: key, value, what is allowed) for the first bad value of the run's keys."""
+    from eval.group_schema import validate_group_configs
+
     _check(cfg, RunSchema, "")
+    validate_group_configs(cfg)

@@ -97,6 +97,13 @@ def test_unknown_detector_precision_fails_before_any_work(tmp_path: Path) -> Non
     assert "skipped" not in res.stdout + res.stderr  # raised before MT and alignment, which log what they skip
 
 
+def test_bad_metric_parameter_fails_before_any_work(tmp_path: Path) -> None:
+    res = run_cli(tmp_path / "results", "metric.bleu.smooth_method=bogus", *QUICK)
+    pattern = r"metric\.bleu\.smooth_method='bogus' is invalid: expected one of none, floor, add-k, exp"
+    assert_clean_failure(tmp_path / "results", res, pattern)
+    assert "skipped" not in res.stdout + res.stderr
+
+
 def test_bad_glossary_line_fails_before_any_work(tmp_path: Path) -> None:
     corpus = corpus_copy(tmp_path)
     (corpus / "glossary.csv").write_text("term_fr,es,en,it,ar,note\ndrones,drones,drones,droni,x,,extra\n", "utf-8")

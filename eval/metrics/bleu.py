@@ -7,11 +7,16 @@ scores.csv column. ``tokenize: null`` (sacrebleu's choice for the target languag
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sacrebleu.metrics import BLEU
 
 from eval.metrics.sacrebleu_base import SacrebleuMetric
+
+#: sacrebleu's tokenizers (``sacrebleu.metrics.bleu._TOKENIZERS``; a test keeps the two equal).
+Tokenizer = Literal[
+    "none", "zh", "13a", "intl", "char", "ja-mecab", "ko-mecab", "spm", "flores101", "flores200", "spBLEU-1K"
+]
 
 
 def bleu_name(tokenize: str | None, lowercase: bool, smooth_method: str, smooth_value: float | None) -> str:
@@ -33,9 +38,9 @@ class BleuMetric(SacrebleuMetric):
 
     def __init__(
         self,
-        tokenize: str | None = None,
+        tokenize: Tokenizer | None = None,
         lowercase: bool = False,
-        smooth_method: str = "exp",
+        smooth_method: Literal["none", "floor", "add-k", "exp"] = "exp",
         smooth_value: float | None = None,
         trg_lang: str = "",
         name: str | None = None,

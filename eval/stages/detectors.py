@@ -37,6 +37,7 @@ def build_detectors(
     for key, node in (cfg.get("detector") or {}).items():
         detectors[str(key)] = instantiate_with(
             node,
+            f"detector.{key}",
             embedder=embedder,
             translator=translator,
             cache=cache,

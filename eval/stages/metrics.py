@@ -29,7 +29,9 @@ ROUND_TRIP_REASON = "round trip: the bridge is the engine that produced it"
 def build_metrics(cfg: DictConfig, embedder: Embedder | None, cache: Cache) -> dict[str, Metric]:
     metrics = {}
     for key, node in (cfg.get("metric") or {}).items():
-        metrics[str(key)] = instantiate_with(node, embedder=embedder, cache=cache.namespace_of("comet"))
+        metrics[str(key)] = instantiate_with(
+            node, f"metric.{key}", embedder=embedder, cache=cache.namespace_of("comet")
+        )
     return unique_metrics(metrics, OmegaConf.to_container(cfg.get("metric") or {}, resolve=True))  # type: ignore[arg-type]
 
 
