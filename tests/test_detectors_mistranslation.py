@@ -10,6 +10,7 @@ import pytest
 
 from eval.detectors.base import AlignedPair
 from eval.detectors.mistranslation import MistranslationDetector, context_template
+from eval.embedders.base import Embedder
 from tests.test_detectors_core import L, fake_aligner, word
 
 REF = "les menaces d'enrôlement et les attaques terroristes via des drones"
@@ -104,7 +105,7 @@ def test_links_without_a_back_translation_are_not_judged_by_default() -> None:
     assert len(asked) == skipped and all(b in HYP for _, _, b in asked)  # one query per link: the version word
 
 
-class _Vectors:
+class _Vectors(Embedder):
     """A fake embedder: the anchor word's context is e1, others at chosen cosines to it."""
 
     def __init__(self, cosines: dict[str, float]) -> None:
@@ -141,7 +142,9 @@ def test_decide_stops_cleared_links_early_and_keeps_flagged_values_exact() -> No
 class _PrecisionVectors(_Vectors):
     """A fake embedder with precision views: the bfloat16 view moves some cosines by ``shift``."""
 
-    sha = "fake"
+    @property
+    def sha(self) -> str:
+        return "fake"
 
     def __init__(self, cosines: dict[str, float], precision: str, shift: dict[str, float]) -> None:
         super().__init__(cosines if precision == "float32" else {w: c + shift.get(w, 0.0) for w, c in cosines.items()})

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from eval.align.words import WordLink, align_words_from_states
-from eval.embedders.base import TokenStates
+from eval.embedders.base import Embedder, TokenStates
 
 DEFAULT_LAYER = 6  # e5-small layers 4-7 link best; 8-9 lose "enrôlement" → "congelación" (eval.align.words)
 _MAX_MEMO = 50_000
@@ -34,23 +34,20 @@ def clear_memo(keep_texts: set[str] | frozenset[str] = frozenset()) -> None:
     _LINKS.clear()
 
 
-def layer_of(embedder: Any, layer: int | None = None) -> int:
+def layer_of(embedder: Embedder, layer: int | None = None) -> int:
     """The alignment layer: explicit, else the embedder's configured layer, else 6."""
     if layer is not None:
         return layer
-    value = getattr(embedder, "layer", None)
-    return int(value) if isinstance(value, int) else DEFAULT_LAYER
+    return embedder.layer if embedder.layer is not None else DEFAULT_LAYER
 
 
-def embedder_key(embedder: Any) -> str:
+def embedder_key(embedder: Embedder) -> str:
     """A process-wide memo key for an encoder: its model hash when it has one (ids can be reused)."""
-    sha = getattr(embedder, "sha", None)
-    key = f"{type(embedder).__name__}:{sha}" if isinstance(sha, str) and sha else f"id:{id(embedder)}"
-    precision = getattr(embedder, "precision", "float32")
-    return key if precision == "float32" else f"{key}:{precision}"
+    key = f"{type(embedder).__name__}:{embedder.sha}" if embedder.sha else f"id:{id(embedder)}"
+    return key if embedder.precision == "float32" else f"{key}:{embedder.precision}"
 
 
-def token_states(embedder: Any, texts: Sequence[str], layer: int | None = None) -> dict[str, TokenStates]:
+def token_states(embedder: Embedder, texts: Sequence[str], layer: int | None = None) -> dict[str, TokenStates]:
     """States of every distinct text, computing the missing ones in one batched call."""
     lay = layer_of(embedder, layer)
     ident = embedder_key(embedder)
@@ -63,7 +60,7 @@ def token_states(embedder: Any, texts: Sequence[str], layer: int | None = None) 
     return {t: _STATES[(ident, lay, t)] for t in texts}
 
 
-def align_pairs(embedder: Any, pairs: Sequence[tuple[str, str]], layer: int | None = None) -> list[list[WordLink]]:
+def align_pairs(embedder: Embedder, pairs: Sequence[tuple[str, str]], layer: int | None = None) -> list[list[WordLink]]:
     """Itermax word links for each (ref, hyp), from one batched encoder call (links memoised)."""
     lay, ident = layer_of(embedder, layer), embedder_key(embedder)
     todo = [p for p in pairs if (ident, lay, *p) not in _LINKS]
@@ -76,7 +73,7 @@ def align_pairs(embedder: Any, pairs: Sequence[tuple[str, str]], layer: int | No
     return [list(_LINKS[(ident, lay, r, h)]) for r, h in pairs]
 
 
-def make_aligner(embedder: Any, layer: int | None = None) -> Callable[[str, str], list[Any]]:
+def make_aligner(embedder: Embedder, layer: int | None = None) -> Callable[[str, str], list[Any]]:
     """A per-bead aligner bound to an embedder (memoised states; prefer ``align_pairs`` for batches)."""
 
     def aligner(ref: str, hyp: str) -> list[Any]:

@@ -24,13 +24,20 @@ class TokenStates:
 class Embedder(ABC):
     """A multilingual encoder. ``embed`` returns L2-normalized rows, one per text.
 
-    ``model_id`` names the weights (manifest.json ``models``); ``precision`` is the dtype its passes run
-    in, and ``with_precision`` gives a view of the same encoder at another one.
+    ``model_id`` names the weights (manifest.json ``models``) and ``sha`` fingerprints them; ``precision`` is
+    the dtype its passes run in, and ``with_precision`` gives a view of the same encoder at another one.
     """
 
     name: str = "embedder"
     model_id: str = ""
     precision: str = "float32"
+    #: the hidden layer ``token_states`` reads by default; None for an encoder without token states
+    layer: int | None = None
+
+    @property
+    def sha(self) -> str:
+        """A fingerprint of the weights, for cache and memo keys; "" when the encoder has none."""
+        return ""
 
     def with_precision(self, precision: str) -> Embedder:
         """The same encoder computing at ``precision``; an encoder with a single precision returns itself."""
