@@ -33,6 +33,15 @@ TABLE_TOP = (
     "notes",
 )
 TABLE_SYSTEM = ("lang", "kind", "engine")
+BILINGUAL_TOP = {
+    "xliff": ("name", "description", "format", "files", "notes"),
+    "po": ("name", "description", "format", "files", "source_lang", "notes"),
+    "tmx": ("name", "description", "format", "file", "reference_lang", "notes"),
+}
+BILINGUAL_ENTRY = {
+    "xliff": ("file", "name", "lang", "source_lang", "kind", "doc"),
+    "po": ("file", "name", "lang", "kind", "doc"),
+}
 
 
 def key_line(path: Path, key: str) -> int | None:
@@ -84,7 +93,7 @@ def require_file(entry: Mapping[str, Any], path: Path, context: str) -> str:
 
 
 def check_line_aligned(spec: Mapping[str, Any], fmt: str, path: Path) -> None:
-    """The keys of a lines/tsv/jsonl manifest and of its entries (other formats check their own)."""
+    """The keys of a lines/tsv/jsonl/xliff/tmx/po manifest and of its entries (unknown formats are named later)."""
     if fmt == "lines":
         check_keys(spec, LINES_TOP, path)
         reference = require_mapping(spec, "reference", path, "{file: ref.es, lang: es}")
@@ -111,3 +120,9 @@ def check_line_aligned(spec: Mapping[str, Any], fmt: str, path: Path) -> None:
         for column, meta in systems.items():
             if isinstance(meta, dict):
                 check_keys(meta, TABLE_SYSTEM, path, f"under systems.{column}")
+    elif fmt in BILINGUAL_TOP:
+        check_keys(spec, BILINGUAL_TOP[fmt], path)
+        files = spec.get("files")
+        for i, entry in enumerate(files if isinstance(files, list) else [], 1):
+            if isinstance(entry, dict):
+                check_keys(entry, BILINGUAL_ENTRY[fmt], path, f"in files #{i}")

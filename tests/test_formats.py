@@ -138,7 +138,7 @@ def test_write_back_marks_findings_and_still_parses(tmp_path: Path, name: str, f
     spans = _spans(name)
     if name == "it-vendor":
         spans[0] = Span(name, "it", [0], [0], TextSpan("300", 23, 26), None, "terminology", "minor", "y", 0.4)
-    out = write_back(source, spans, data.segment_ids, tmp_path / "xliff")
+    out = write_back([source], spans, data.segment_ids, tmp_path / "xliff")
     store = factory.getobject(str(out)) if name == "es" else xliff2.Xliff2File.parsefile(str(out))
     original = (
         factory.getobject(str(DATA / "xliff" / file))
@@ -180,12 +180,12 @@ def test_xliff_files_as_documents(tmp_path: Path) -> None:
     assert [(s.name, len(s.segments)) for s in data.systems] == [("es", 6), ("it", 6)]  # named by language
     d2 = next(f for f in data.bilingual["es"] if f.doc == "d2")
     span = Span("es", "es", [3], [3], TextSpan("200", 20, 23), None, "terminology", "major", "x", 1.0)
-    out = write_back(d2, [span], data.segment_ids, tmp_path / "out")
+    out = write_back([d2], [span], data.segment_ids, tmp_path / "out")
     assert out.name == "es.d2.xlf"
     marked = etree.parse(str(out)).findall(f".//{{*}}mrk[@{{{ITS_NS}}}locQualityIssueType]")
     assert [m.text for m in marked] == ["200"]
     d1 = next(f for f in data.bilingual["es"] if f.doc == "d1")
-    clean = write_back(d1, [span], data.segment_ids, tmp_path / "out")  # the span is in d2, not here
+    clean = write_back([d1], [span], data.segment_ids, tmp_path / "out")  # the span is in d2, not here
     assert not etree.parse(str(clean)).findall(f".//{{*}}mrk[@{{{ITS_NS}}}locQualityIssueType]")
 
 
@@ -195,3 +195,73 @@ def test_a_version_lacking_a_document_is_named(tmp_path: Path) -> None:
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("  - {file: d2.it.xlf, doc: d2}\n", ""))
     with pytest.raises(InputError, match=r"version it lacks document 'd2'"):
         load_line_aligned(root)
+
+
+def _bundle(tmp_path: Path, files: dict[str, str]) -> Path:
+    """Test XLIFFs as project exports of two <file> elements: communique.html (intro, welcome) and annexe.html
+    (close); ``files`` maps each written file to its source in tests/data/formats/xliff, listed without 'doc'."""
+    root = tmp_path / "bundle"
+    root.mkdir(parents=True)
+    second = {
+        '      <trans-unit id="close">': '    </body>\n  </file>\n  <file original="annexe.html" '
+        'source-language="fr" target-language="es" datatype="html">\n    <body>\n      <trans-unit id="close">',
+        '    <unit id="close">': '  </file>\n  <file id="f2" original="annexe.html">\n    <unit id="close">',
+    }
+    for name, source in files.items():
+        text = (DATA / "xliff" / source).read_text(encoding="utf-8")
+        for old, new in second.items():
+            text = text.replace(old, new)
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "manifest.yaml").write_text(f"format: xliff\nfiles: [{', '.join(files)}]\n", encoding="utf-8")
+    return root
+
+
+def test_each_file_element_of_an_xliff_is_a_document(tmp_path: Path) -> None:
+    """XLIFF 1.2: a <file>'s document id is its original (its id where it has one, as in 2.0 below)."""
+    data = load_line_aligned(_bundle(tmp_path, {"es.xlf": "es.xlf", "es-b.xlf": "es.xlf"}))
+    assert [(r.doc, r.start, r.end) for r in data.doc_ranges] == [("communique.html", 0, 2), ("annexe.html", 2, 3)]
+    assert data.segment_ids == ["intro", "welcome", "close"]  # ids unique in the file stay bare
+    assert [(s.name, len(s.segments)) for s in data.systems] == [("es", 3), ("es-b", 3)]  # a version per file
+    two = load_line_aligned(_bundle(tmp_path / "2.0", {"it.xlf": "it.xlf"}))
+    assert [(r.doc, r.start, r.end) for r in two.doc_ranges] == [("f1", 0, 2), ("f2", 2, 3)]
+    es = data.bilingual["es"]
+    assert [f.doc for f in es] == ["communique.html", "annexe.html"] and {f.path.name for f in es} == {"es.xlf"}
+    spans = [
+        Span("es", "es", [0], [0], TextSpan("200", 20, 23), None, "terminology", "major", "x", 1.0),
+        Span("es", "es", [2], [2], None, None, "accuracy/omission", "minor", "y", 1.0),
+    ]
+    out = write_back(es, spans, data.segment_ids, tmp_path / "out")  # one file out, findings of both documents
+    assert out.name == "es.xlf"
+    tree = etree.parse(str(out))
+    assert len(tree.findall(".//{*}file")) == 2
+    marked = tree.findall(f".//{{*}}mrk[@{{{ITS_NS}}}locQualityIssueType]")
+    assert [m.get(f"{{{ITS_NS}}}locQualityIssueType") for m in marked] == ["terminology", "omission"]
+
+
+def test_file_elements_sharing_an_id_are_refused(tmp_path: Path) -> None:
+    root = _bundle(tmp_path, {"es.xlf": "es.xlf"})
+    path = root / "es.xlf"
+    path.write_text(path.read_text(encoding="utf-8").replace("annexe.html", "communique.html"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"es\.xlf: two <file> elements share the id 'communique.html'"):
+        load_line_aligned(root)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "old", "new", "expected"),
+    [
+        ("xliff", "files:", "fils:", r"manifest\.yaml:4: unknown key 'fils'; did you mean 'files'\?"),
+        ("xliff", "name: it-vendor", "nmae: it-vendor", r"unknown key 'nmae' in files #2; did you mean 'name'\?"),
+        ("tmx", "reference_lang:", "reference_language:", r"unknown key 'reference_language'; did you mean"),
+        ("po", "source_lang:", "source_lnag:", r"unknown key 'source_lnag'; did you mean 'source_lang'\?"),
+    ],
+)
+def test_bilingual_manifest_keys_are_checked(tmp_path: Path, fmt: str, old: str, new: str, expected: str) -> None:
+    """A typo'd key of an XLIFF/TMX/PO manifest gets the line and did-you-mean of the other manifests."""
+    root = Path(shutil.copytree(DATA / fmt, tmp_path / fmt))
+    manifest = root / "manifest.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    assert old in text
+    manifest.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(InputError, match=expected) as err:
+        load_line_aligned(root)
+    assert "\n" not in str(err.value)

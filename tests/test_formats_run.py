@@ -99,3 +99,24 @@ def test_xliff_documents_run(tmp_path: Path) -> None:
         "it.d1.xlf",
         "it.d2.xlf",
     ]
+
+
+def test_xliff_file_elements_as_documents_run(tmp_path: Path) -> None:
+    """An XLIFF of two <file> elements, listed without 'doc': documents.csv has a row per <file>, and the
+    version is written back as one file."""
+    from tests.test_formats import _bundle
+
+    corpus = _bundle(tmp_path, {"es.xlf": "es.xlf", "es-b.xlf": "es.xlf"})
+    res = run_cli(tmp_path / "results", f"corpus.dir={corpus}", "corpus.format=xliff", *ARGS)
+    assert res.code == 0, res.stderr[-3000:]
+    assert res.run_dir is not None
+    per_doc = pd.read_csv(res.run_dir / "documents.csv")
+    assert sorted(zip(per_doc.system, per_doc.doc, per_doc.segments, strict=True)) == [
+        ("es", "annexe.html", 1),
+        ("es", "communique.html", 2),
+        ("es-b", "annexe.html", 1),
+        ("es-b", "communique.html", 2),
+    ]
+    alignment = pd.read_csv(res.run_dir / "alignment.csv", keep_default_na=False)
+    assert list(alignment[alignment.system == "es"].doc) == ["communique.html"] * 2 + ["annexe.html"]
+    assert sorted(p.name for p in (res.run_dir / "xliff").iterdir()) == ["es-b.xlf", "es.xlf"]

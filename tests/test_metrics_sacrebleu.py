@@ -77,3 +77,25 @@ def test_run_statistics_equal_sacrebleus_own(metric: SacrebleuMetric) -> None:
     refs = ["Le chat dort sur le tapis.", "Rien.", "il pleut à Lyon.", "un deux trois quatre six"]
     expected = np.asarray(metric.corpus_metric._extract_corpus_statistics(hyps, [refs]), dtype=np.float64)
     np.testing.assert_array_equal(metric.statistics(hyps, refs), expected)
+
+
+def test_ter_statistics_are_read_back_from_the_cache(golden_dir: Path, tmp_path: Path) -> None:
+    """TER's statistics (pure-Python edit distance) are one cache entry per system: a rerun reads them, with
+    the golden scores and signature; other settings or other texts are another entry."""
+    from eval.cache import Cache
+
+    cache = Cache(tmp_path, "stats")
+    first = TerMetric(stats_cache=cache).score(_data(golden_dir))
+    again = Cache(tmp_path, "stats")
+    rerun = TerMetric(stats_cache=again).score(_data(golden_dir))
+    assert (cache.hits, again.hits) == (0, 1)
+    corpus, segments = GOLDEN["ter"]
+    assert rerun.corpus == pytest.approx(corpus, abs=5e-7) and rerun.segments == pytest.approx(segments, abs=5e-7)
+    assert rerun.signature == first.signature == TerMetric().score(_data(golden_dir)).signature
+    np.testing.assert_array_equal(rerun.stats, first.stats)
+    normalized = Cache(tmp_path, "stats")
+    TerMetric(normalized=True, stats_cache=normalized).score(_data(golden_dir))
+    data = _data(golden_dir)
+    other_text = Cache(tmp_path, "stats")
+    TerMetric(stats_cache=other_text).score(ScoringInput(hyps=data.hyps[::-1], refs=data.refs, hyp_lang="fr"))
+    assert (normalized.hits, other_text.hits) == (0, 0)

@@ -31,7 +31,7 @@ def load_bilingual(root: Path, spec: dict[str, Any], fmt: str, where: str) -> Bi
             if fmt == "xliff":
                 from eval.formats.xliff import read_xliff
 
-                files.append(read_xliff(path, options, where))
+                files.extend(read_xliff(path, options, where))
             else:
                 from eval.formats.po import read_po
 

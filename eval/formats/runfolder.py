@@ -35,9 +35,12 @@ def write_xliff_findings(
 
     written = {}
     for name, sources in bilingual.items():
+        by_file: dict[Path, list[Any]] = {}
         for source in sources:
             if source.writeback:
-                own = [s for s in spans if s.system == name]
-                path = write_back(source, own, segment_ids, run_dir / WRITEBACK_DIR)
-                written[str(path.relative_to(run_dir))] = source.path.name
+                by_file.setdefault(source.path, []).append(source)  # a file's <file> elements: one output
+        for parts in by_file.values():
+            own = [s for s in spans if s.system == name]
+            path = write_back(parts, own, segment_ids, run_dir / WRITEBACK_DIR)
+            written[str(path.relative_to(run_dir))] = parts[0].path.name
     return written

@@ -89,22 +89,27 @@ def declare_its(document: etree._ElementTree) -> None:
     document._setroot(root)
 
 
-def write_back(source: BilingualFile, spans: list[Span], segment_ids: list[str], out_dir: Path) -> Path:
-    """``<out_dir>/<version>.xlf``: the version's XLIFF with its findings marked; returns its path."""
+def write_back(sources: list[BilingualFile], spans: list[Span], segment_ids: list[str], out_dir: Path) -> Path:
+    """``<out_dir>/<version>.xlf``: the version's XLIFF with its findings marked; returns its path.
+
+    ``sources`` are the documents read from one file: one, or one per ``<file>`` element of it."""
+    source = sources[0]
     store, _ = parse_store(source.path)
     declare_its(store.document)
     targets = {uid: child(unit_element(u), "target") for uid, u in identified_units(store)}
-    end = source.offset + len(source.units)  # this file's segments in the corpus (one document of many)
+    # the corpus segments these documents hold (each document one range of the concatenated corpus)
+    ranges = [(s.offset, min(s.offset + len(s.units), len(segment_ids))) for s in sources]
     # spans on one unit, last first, so marking one leaves the earlier offsets of its text node valid
     ordered = sorted(spans, key=lambda s: -(s.hyp.start if s.hyp is not None else -1))
     for serial, span in enumerate(ordered, 1):
         ids = span.ref_segment_ids or span.hyp_segment_ids
         for index in ids[:1]:
-            inside = source.offset <= index < min(end, len(segment_ids))
+            inside = any(start <= index < end for start, end in ranges)
             target = targets.get(segment_ids[index]) if inside else None
             if target is not None:
                 mark_span(target, span, serial)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / (f"{source.name}.{source.doc}.xlf" if source.doc else f"{source.name}.xlf")
+    one_of_many = source.doc and len(sources) == 1  # a file that is one document of the corpus
+    path = out_dir / (f"{source.name}.{source.doc}.xlf" if one_of_many else f"{source.name}.xlf")
     path.write_bytes(bytes(store))
     return path

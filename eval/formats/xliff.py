@@ -38,14 +38,23 @@ def child(element: etree._Element, name: str) -> etree._Element | None:
     return next((c for c in element if local_name(c) == name), None)
 
 
+def file_element(unit: LISAunit) -> etree._Element | None:
+    """The <file> element a unit belongs to."""
+    return next((a for a in unit_element(unit).iterancestors() if local_name(a) == "file"), None)
+
+
+def file_key(file_el: etree._Element | None) -> str:
+    """A <file>'s name: its id (2.0, and 1.2 where given), else its original; empty when it has neither."""
+    return "" if file_el is None else str(file_el.get("id") or file_el.get("original") or "")
+
+
 def unit_id(unit: LISAunit) -> tuple[str, str]:
     """(bare id, id qualified by its <file>): the bare one when unique, so the CAT tool's search finds it."""
     element = unit_element(unit)
     owner = element if local_name(element) == "trans-unit" else element.getparent()
     bare = str(owner.get("id") if owner is not None and owner.get("id") else unit.getid())
-    file_el = next((a for a in element.iterancestors() if local_name(a) == "file"), None)
-    file_key = "" if file_el is None else str(file_el.get("id") or file_el.get("original") or "")
-    return bare, f"{file_key}/{bare}" if file_key else bare
+    key = file_key(file_element(unit))
+    return bare, f"{key}/{bare}" if key else bare
 
 
 def identified_units(store: LISAfile) -> list[tuple[str, LISAunit]]:
@@ -57,10 +66,15 @@ def identified_units(store: LISAfile) -> list[tuple[str, LISAunit]]:
     return list(zip(unique_ids(list(bare), list(qualified)), units, strict=True))
 
 
-def read_xliff(path: Path, options: dict[str, Any], where: str) -> BilingualFile:
-    """One XLIFF file as a version: plain source and target text per unit (inline tags and placeholders out)."""
+def read_xliff(path: Path, options: dict[str, Any], where: str) -> list[BilingualFile]:
+    """One XLIFF file as a version: plain source and target text per unit (inline tags and placeholders out).
+
+    A file of several ``<file>`` elements, listed without a ``doc``, is one document per ``<file>`` (doc id: its
+    id or original, else ``#n``), as a CAT tool's project export bundles documents; otherwise it is one document.
+    """
     store, data = parse_store(path)
     out: list[Unit] = []
+    owners: list[etree._Element | None] = []
     for uid, unit in identified_units(store):
         element = unit_element(unit)
         source, target = child(element, "source"), child(element, "target")
@@ -71,6 +85,7 @@ def read_xliff(path: Path, options: dict[str, Any], where: str) -> BilingualFile
                 target=plain_text(target).text if target is not None else None,
             )
         )
+        owners.append(file_element(unit))
     source_lang = str(options.get("source_lang") or store.getsourcelanguage() or "")
     target_lang = str(options.get("lang") or store.gettargetlanguage() or "")
     if not source_lang or not target_lang:
@@ -79,4 +94,18 @@ def read_xliff(path: Path, options: dict[str, Any], where: str) -> BilingualFile
             f"{path}: no {missing} language (source-language/target-language or srcLang/trgLang); "
             f"set it in the file or give 'lang' for this entry in {where}"
         )
-    return version_file(path, data, options, (source_lang, target_lang), out, writeback=True)
+    langs = (source_lang, target_lang)
+    parts = list(dict.fromkeys(owners))
+    if options.get("doc") or len(parts) < 2:
+        return [version_file(path, data, options, langs, out, writeback=True)]
+    docs = [file_key(el) or f"#{n}" for n, el in enumerate(parts, 1)]
+    twice = [d for i, d in enumerate(docs) if d in docs[:i]]
+    if twice:
+        raise InputError(f"{path}: two <file> elements share the id {twice[0]!r}; give each <file> its own id")
+    named = {**options, "name": options.get("name") or path.stem}
+    return [
+        version_file(
+            path, data, {**named, "doc": doc}, langs, [u for u, o in zip(out, owners, strict=True) if o is el], True
+        )
+        for doc, el in zip(docs, parts, strict=True)
+    ]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from eval.cache import Cache, content_key
 from eval.errors import MetricError
 from eval.metrics.base import Metric, MetricResult, ScoringInput
 
@@ -37,16 +38,32 @@ class SacrebleuMetric(Metric):
     name = "sacrebleu"
     produces_stats = True
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, Any] | None = None, stats_cache: Cache | None = None) -> None:
         self.corpus_metric: Any = None
         self.sentence_metric: Any = None
+        self.settings = settings or {}  # the constructor's arguments: with the texts, what the statistics depend on
+        self.stats_cache = stats_cache
 
     def statistics(self, hyps: list[str], refs: list[str]) -> np.ndarray:
         """Per-segment sufficient statistics, shape (n_segments, n_stats), equal to sacrebleu's
-        ``_extract_corpus_statistics`` (BLEU/chrF n-grams counted by eval.scoring's C extension)."""
+        ``_extract_corpus_statistics`` (BLEU/chrF n-grams counted by eval.scoring's C extension).
+
+        With a ``stats_cache`` (TER: pure-Python edit distance with shifts, ~12 ms a segment) the
+        system's whole array is one cache entry keyed by the signature and every text, so a rerun reads it.
+        """
         from eval.scoring.bootstrap import metric_statistics
 
-        return metric_statistics(self.bootstrap_spec()[0], self.corpus_metric, hyps, refs)
+        if self.stats_cache is None:
+            return metric_statistics(self.bootstrap_spec()[0], self.corpus_metric, hyps, refs)
+        import sacrebleu
+
+        key = content_key("sacrebleu-stats", self.name, sacrebleu.__version__, self.settings, hyps, refs)
+        stats = self.stats_cache.get_array(key)
+        if stats is None or stats.shape[0] != len(hyps):
+            stats = metric_statistics(self.bootstrap_spec()[0], self.corpus_metric, hyps, refs)
+            self.stats_cache.put_array(key, stats)
+        self.corpus_metric.num_refs = 1  # what sacrebleu's extraction records (one reference stream), for the signature
+        return stats
 
     def corpus_from_stats(self, stats: np.ndarray) -> float:
         total = stats.sum(axis=0)

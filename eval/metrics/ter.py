@@ -10,6 +10,7 @@ from typing import Any
 
 from sacrebleu.metrics import TER
 
+from eval.cache import Cache
 from eval.metrics.sacrebleu_base import SacrebleuMetric
 
 
@@ -31,8 +32,12 @@ class TerMetric(SacrebleuMetric):
         asian_support: bool = False,
         case_sensitive: bool = False,
         name: str | None = None,
+        stats_cache: Cache | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(
+            dict(normalized=normalized, no_punct=no_punct, asian_support=asian_support, case_sensitive=case_sensitive),
+            stats_cache,
+        )
         self.corpus_metric = TER(
             normalized=normalized, no_punct=no_punct, asian_support=asian_support, case_sensitive=case_sensitive
         )

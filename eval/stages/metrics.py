@@ -30,7 +30,11 @@ def build_metrics(cfg: DictConfig, embedder: Embedder | None, cache: Cache) -> d
     metrics = {}
     for key, node in (cfg.get("metric") or {}).items():
         metrics[str(key)] = instantiate_with(
-            node, f"metric.{key}", embedder=embedder, cache=cache.namespace_of("comet")
+            node,
+            f"metric.{key}",
+            embedder=embedder,
+            cache=cache.namespace_of("comet"),
+            stats_cache=cache.namespace_of("stats"),
         )
     return unique_metrics(metrics, OmegaConf.to_container(cfg.get("metric") or {}, resolve=True))  # type: ignore[arg-type]
 
