@@ -12,10 +12,25 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONF_DIR = PROJECT_ROOT / "conf"
 
 
+def unique_suffix() -> str:
+    """``<host>-<pid>-<random>``: what makes a name unique between processes started in the same second."""
+    import os
+    import secrets
+    import socket
+
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
 def register_resolvers() -> None:
-    """``${project_root:}`` lets configs name files without relying on the working directory."""
+    """``${project_root:}`` lets configs name files without relying on the working directory.
+
+    ``${unique:}`` is resolved once per config and cached in it (like Hydra's ``${now:}``): the sweep folder
+    name it goes into reaches every job of that sweep, on any launcher, unchanged, and two sweeps started in
+    the same second get two folders."""
     if not OmegaConf.has_resolver("project_root"):
         OmegaConf.register_new_resolver("project_root", lambda: str(PROJECT_ROOT))
+    if not OmegaConf.has_resolver("unique"):
+        OmegaConf.register_new_resolver("unique", unique_suffix, use_cache=True)
 
 
 def instantiate_with(node: DictConfig | dict[str, Any], where: str = "", **runtime: Any) -> Any:

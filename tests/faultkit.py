@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import select
@@ -142,6 +143,16 @@ def blocking_apertium(tmp_path: Path) -> tuple[str, Path, Path]:
     os.mkfifo(ready)
     os.mkfifo(hold)
     return fake_apertium(tmp_path, f'printf up > "{ready}"\nexec cat "{hold}" > /dev/null'), ready, hold
+
+
+def release(hold: Path) -> None:
+    """End the fake apertium's ``cat``: opening ``hold`` for writing and closing it gives cat its end of file.
+    Why: a harness killed with SIGKILL cannot stop its child, which would otherwise wait on the FIFO forever."""
+    try:
+        os.close(os.open(hold, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError as exc:  # ENXIO: no reader left, nothing to release
+        if exc.errno != errno.ENXIO:
+            raise
 
 
 def wait_until_started(ready: Path, proc: subprocess.Popen[str], timeout_s: float = 600) -> None:

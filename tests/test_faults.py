@@ -27,6 +27,7 @@ from tests.faultkit import (
     harness,
     leftovers,
     needs_root,
+    release,
     tmpfs,
     toy_corpus,
     wait_until_started,
@@ -212,11 +213,12 @@ def test_signal_is_a_message_and_leaves_nothing(tmp_path: Path, signum: int) -> 
 
 def test_killed_run_is_cleaned_by_the_next_run(tmp_path: Path) -> None:
     corpus, results = toy_corpus(tmp_path, BRIDGED_MANIFEST), tmp_path / "results"
-    apertium, ready, _ = blocking_apertium(tmp_path)
+    apertium, ready, hold = blocking_apertium(tmp_path)
     proc = harness(results, *bridged(corpus, apertium, tmp_path / "cache"))
     wait_until_started(ready, proc)
-    proc.kill()  # SIGKILL: nothing can clean up
+    proc.kill()  # SIGKILL: nothing can clean up, not even the harness's apertium child
     proc.communicate(timeout=60)
+    release(hold)  # that child (the fake apertium's cat) would otherwise outlive the test
     (dead,) = leftovers(results)
     res = assert_rerun_works(results, *cheap(corpus))
     assert f"note: removed the temporary folder {dead}: its run (pid {proc.pid}) is dead" in res.stderr

@@ -76,3 +76,24 @@ def test_launcher_options_compose(option: str, target: str) -> None:
     assert str(cfg.hydra.launcher._target_).endswith(target)
     if option != "parallel":
         assert cfg.hydra.launcher.cpus_per_task == cfg.threads
+
+
+def test_two_sweeps_get_two_sweep_folders() -> None:
+    """Two sweeps composed in the same second have different sweep folders; one sweep's folder is the same
+    wherever its config is resolved again (Hydra copies the resolver cache into each job's config)."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from eval.config import CONF_DIR, register_resolvers
+
+    register_resolvers()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
+        first, second = (compose(config_name="config", return_hydra_config=True) for _ in range(2))
+        job = compose(config_name="config", overrides=["bootstrap.seed=2"], return_hydra_config=True)
+    folders = [str(first.hydra.sweep.dir), str(second.hydra.sweep.dir)]  # the sweeper creates it first
+    OmegaConf.copy_cache(from_config=first, to_config=job)  # then load_sweep_config does this for every job
+    assert folders[0] != folders[1]
+    assert str(job.hydra.sweep.dir) == folders[0] == str(first.hydra.sweep.dir)
+    assert re.search(r"/\.tmp/sweep-\d{8}-\d{6}-.+-\d+-[0-9a-f]{6}$", folders[0])
