@@ -74,9 +74,9 @@ def main() -> None:
             f"cache.dir={out / 'cache'}",
         ]
         print(f"{segments} segments x {systems} systems, detectors {detectors}, {os.cpu_count()} cores")
-        cold = run_eval(common, "cold (empty cache)").seconds
-        warm = run_eval(common, "warm (same job again)").seconds
-        print(f"warm / cold = {warm / cold:.2f}")
+        cold = run_eval(common, "cold (empty cache)")
+        warm = run_eval(common, "warm (same job again)")
+        print(f"warm / cold = {warm.seconds / cold.seconds:.3f} wall, {warm.cpu_seconds / cold.cpu_seconds:.3f} CPU")
         sweep = ["--multirun", *common, "hydra/launcher=parallel", "bootstrap.seed=1,2", "resume=false"]
         one = run_eval([*sweep, "hydra.launcher.n_jobs=1"], "sweep of 2 jobs, joblib 1 worker").seconds
         two = run_eval([*sweep, "hydra.launcher.n_jobs=2", "threads=1"], "sweep of 2 jobs, joblib 2 workers").seconds

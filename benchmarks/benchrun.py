@@ -20,6 +20,7 @@ ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENI
 class Timed:
     seconds: float
     peak_rss_mb: float  # the largest of the child's processes that were waited for (joblib workers: their own)
+    cpu_seconds: float = 0.0  # user + system of the child and the processes it waited for (load-independent)
 
 
 def run_eval(args: list[str], label: str) -> Timed:
@@ -33,9 +34,10 @@ def run_eval(args: list[str], label: str) -> Timed:
         if proc.returncode:
             err.seek(0)
             raise SystemExit(f"{label} failed:\n{err.read().decode()[-3000:]}")
-    rss = usage.ru_maxrss / 1024
-    print(f"{label:40s} {dt:8.1f} s  peak RSS {rss:6.0f} MB  load {os.getloadavg()[0]:.1f}", flush=True)
-    return Timed(dt, rss)
+    rss, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    load = os.getloadavg()[0]
+    print(f"{label:40s} {dt:8.1f} s  CPU {cpu:8.1f} s  peak RSS {rss:6.0f} MB  load {load:.1f}", flush=True)
+    return Timed(dt, rss, cpu)
 
 
 def build_ted(out: Path) -> Path:
