@@ -165,6 +165,23 @@ def write_table(path: Path, table: Table, rows: list[dict[str, Any]]) -> None:
     pd.DataFrame(rows, columns=table_columns(table, rows)).to_csv(path, index=False)
 
 
+class TableWriter:
+    """A table written as its rows are produced, chunk by chunk, for the long per-segment tables (segments.csv,
+    alignment.csv): a run of many documents never holds all their rows as Python dicts. Same bytes as
+    ``write_table`` for tables without prefix columns (each chunk goes through the same pandas writer)."""
+
+    def __init__(self, path: Path, table: Table) -> None:
+        self.path, self.table, self.rows = path, table, 0
+        pd.DataFrame(columns=table.names).to_csv(path, index=False)  # the header: an empty table until rows come
+
+    def append(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        with self.path.open("a", encoding="utf-8", newline="") as fh:
+            pd.DataFrame(rows, columns=self.table.names).to_csv(fh, header=False, index=False)
+        self.rows += len(rows)
+
+
 def write_spans(folder: Path, spans: Iterable[Mapping[str, Any]]) -> None:
     with (folder / SPANS_FILE).open("w", encoding="utf-8") as fh:
         for span in spans:

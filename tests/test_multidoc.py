@@ -147,3 +147,25 @@ def test_two_documents_score_per_document_and_in_total(tmp_path: Path) -> None:
     assert list(alignment.doc) == ["d1"] * n_one + ["d2"] * n_one
     spans = [json.loads(line) for line in (runs["two"] / "spans.jsonl").read_text(encoding="utf-8").splitlines()]
     assert spans and {s["doc"] for s in spans} == {"d1", "d2"}
+
+
+def test_streamed_tables_equal_the_one_shot_writer(tmp_path: Path) -> None:
+    """segments.csv and alignment.csv are written chunk by chunk (one system, one metric at a time) so a run of
+    many documents holds no table whole; the file is byte for byte what write_table writes from all rows."""
+    from eval import runfolder as rf
+
+    rows = [
+        {"system": s, "lang": "de", "bead": i, "ref_ids": str(i), "hyp_ids": "" if i == 2 else str(i),
+         "metric": m, "score": [31.25, 100.0, 0.0][i], "unit_ids": "", "doc": f"d{i % 2}"}
+        for s in ("a", "b") for m in ("bleu", "ter") for i in range(3)
+    ]  # fmt: skip
+    rf.write_table(tmp_path / "whole.csv", rf.SEGMENTS, rows)
+    streamed = rf.TableWriter(tmp_path / "streamed.csv", rf.SEGMENTS)
+    for k in range(0, len(rows), 3):
+        streamed.append(rows[k : k + 3])
+    streamed.append([])
+    assert (tmp_path / "streamed.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert streamed.rows == len(rows)
+    rf.write_table(tmp_path / "empty.csv", rf.SEGMENTS, [])
+    rf.TableWriter(tmp_path / "none.csv", rf.SEGMENTS)
+    assert (tmp_path / "none.csv").read_bytes() == (tmp_path / "empty.csv").read_bytes()

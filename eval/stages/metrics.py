@@ -201,4 +201,4 @@ def score_systems(state: RunState, metrics: dict[str, Metric]) -> None:
             state.score_rows.append(score_row(system, result, ci, route, round_trip))
             if result.error_spans is not None:  # XCOMET: its spans ride on the beads, for the xcomet_spans detector
                 state.pairs[system.name] = attach_metric_spans(state.pairs[system.name], result.error_spans)
-            state.segment_rows.extend(segment_rows(state, system, result, docs))
+            state.add_segment_rows(segment_rows(state, system, result, docs))

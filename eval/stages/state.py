@@ -19,6 +19,7 @@ from eval.align.sentences import Bead
 from eval.corpus import System
 from eval.detectors.base import AlignedPair, Span
 from eval.multidoc import DocRange
+from eval.runfolder import SEGMENTS, TableWriter
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class RunState:
     pairs: dict[str, list[AlignedPair]] = field(default_factory=dict)
     # metrics, significance
     score_rows: list[dict[str, Any]] = field(default_factory=list)
-    segment_rows: list[dict[str, Any]] = field(default_factory=list)
+    segments_table: TableWriter | None = None  # segments.csv, streamed: written as each system is scored
     stats: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # (system, metric) → per-bead statistics
     document_rows: list[dict[str, Any]] = field(default_factory=list)  # documents.csv: per-document scores
     signatures: dict[str, str] = field(default_factory=dict)
@@ -79,6 +80,13 @@ class RunState:
     def doc_ranges_of(self, system: System) -> list[DocRange]:
         """A system's documents: a published version's own, else (MT of the reference, 1-1) the reference's."""
         return self.hyp_doc_ranges.get(system.name, self.doc_ranges)
+
+    def add_segment_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Rows of segments.csv, appended to the run folder now rather than held to the end of the run."""
+        if self.segments_table is None:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.segments_table = TableWriter(self.run_dir / SEGMENTS.file, SEGMENTS)
+        self.segments_table.append(rows)
 
     def skip(self, stage: str, system: str, lang: str, reason: str) -> None:
         """Record a skip; the console hears of it once per reason, when the stage ends (``warn_skipped``)."""

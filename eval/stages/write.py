@@ -13,6 +13,7 @@ from omegaconf import OmegaConf
 
 from eval import __version__
 from eval import runfolder as rf
+from eval.corpus import System
 from eval.detectors.base import Detector
 from eval.formats.runfolder import span_record, unit_ids, write_xliff_findings
 from eval.metrics.base import Metric
@@ -47,28 +48,26 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def alignment_rows(state: RunState) -> list[dict[str, Any]]:
-    rows = []
-    for system in state.systems:
-        bead_list = state.beads[system.name]
-        for i, (bead, pair) in enumerate(zip(bead_list, state.pairs[system.name], strict=True)):
-            rows.append(
-                {
-                    "system": system.name,
-                    "lang": system.lang,
-                    "bead": i,
-                    "bead_type": bead.bead_type,
-                    "ref_ids": ids_text(bead.ref_ids),
-                    "hyp_ids": ids_text(bead.hyp_ids),
-                    "unit_ids": unit_ids(bead.ref_ids or bead.hyp_ids, state.segment_ids),
-                    "doc": bead_document(bead.ref_ids, bead.hyp_ids, state.doc_ranges, state.doc_ranges_of(system)),
-                    "similarity": bead.similarity,
-                    "ref_text": pair.ref,
-                    "hyp_text": pair.hyp,
-                    "bridge_text": pair.bridge or "",
-                }
-            )
-    return rows
+def alignment_rows(state: RunState, system: System) -> list[dict[str, Any]]:
+    """alignment.csv's rows of one system (the table is written system by system)."""
+    ranges = state.doc_ranges_of(system)
+    return [
+        {
+            "system": system.name,
+            "lang": system.lang,
+            "bead": i,
+            "bead_type": bead.bead_type,
+            "ref_ids": ids_text(bead.ref_ids),
+            "hyp_ids": ids_text(bead.hyp_ids),
+            "unit_ids": unit_ids(bead.ref_ids or bead.hyp_ids, state.segment_ids),
+            "doc": bead_document(bead.ref_ids, bead.hyp_ids, state.doc_ranges, ranges),
+            "similarity": bead.similarity,
+            "ref_text": pair.ref,
+            "hyp_text": pair.hyp,
+            "bridge_text": pair.bridge or "",
+        }
+        for i, (bead, pair) in enumerate(zip(state.beads[system.name], state.pairs[system.name], strict=True))
+    ]
 
 
 def metric_infos(metrics: dict[str, Metric], with_mqm: bool) -> dict[str, dict[str, Any]]:
@@ -88,8 +87,11 @@ def write_run_folder(
     d = state.run_dir
     d.mkdir(parents=True, exist_ok=True)
     rf.write_table(d / rf.SCORES.file, rf.SCORES, state.score_rows)
-    rf.write_table(d / rf.SEGMENTS.file, rf.SEGMENTS, state.segment_rows)
-    rf.write_table(d / rf.ALIGNMENT.file, rf.ALIGNMENT, alignment_rows(state))
+    if state.segments_table is None:  # no metric scored a segment
+        rf.write_table(d / rf.SEGMENTS.file, rf.SEGMENTS, [])
+    alignment = rf.TableWriter(d / rf.ALIGNMENT.file, rf.ALIGNMENT)
+    for system in state.systems:
+        alignment.append(alignment_rows(state, system))
     rf.write_table(d / rf.CLEANING.file, rf.CLEANING, state.cleaning_rows)
     rf.write_table(d / rf.SIGNIFICANCE.file, rf.SIGNIFICANCE, state.significance_rows)
     rf.write_table(d / rf.MQM.file, rf.MQM, state.mqm_rows)
