@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eval.errors import InputError
-from eval.meta.calibrate import calibrate, main
+from eval.meta.calibrate import calibrate, candidates, held_out_curve, main
 from eval.meta.mqm_tsv import parse_mqm_tsv
 from eval.reports.runfolder import load_run
 from tests.test_meta_evaluate import ERRORS, SYSTEMS, _run_folder, _tsv
@@ -43,6 +43,24 @@ def test_calibration_learns_the_separating_feature(tmp_path: Path, capsys: pytes
     assert fitted.threshold <= fitted.major_threshold
     assert main([str(run_dir), "--mqm", str(tsv)]) == 0
     assert "threshold:" in capsys.readouterr().out
+
+
+def test_held_out_curve(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tsv = tmp_path / "mqm.tsv"
+    tsv.write_text(_tsv(), encoding="utf-8")
+    run_dir = _run_folder(tmp_path / "run")
+    _candidates(run_dir)
+    run, ratings = load_run(run_dir), parse_mqm_tsv(tsv.read_text(encoding="utf-8"), str(tsv))
+    fitted = calibrate(run, ratings)
+    curve = held_out_curve(fitted, candidates(run, ratings, "ref", None))
+    name, thr, ov, pa = curve[0]
+    assert pa.precision is not None and pa.precision > 0.95  # words inside the marked spans, nearly every character
+    assert (name, thr, ov.precision, ov.recall) == ("fitted threshold", fitted.threshold, 1.0, 1.0)
+    everything = next(c for c in curve if c[0] == "top 100%")
+    assert everything[2].detected == sum(len(h.split()) for hs in SYSTEMS.values() for h in hs)
+    assert everything[2].precision is not None and everything[2].precision < 0.5
+    assert main([str(run_dir), "--mqm", str(tsv), "--held-out", "talk"]) == 0
+    assert "# held out (talk)" in capsys.readouterr().out
 
 
 def test_calibration_needs_candidates(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from scipy import stats as sps
 from eval.errors import InputError
 from eval.meta.__main__ import main
 from eval.meta.baselines import absent_word_runs
+from eval.meta.ceiling import rater_agreement
 from eval.meta.evaluate import meta_evaluate
 from eval.meta.mqm_tsv import parse_mqm_tsv
 from eval.meta.spanmatch import CharSpan, overlap_prf, partial_prf
@@ -216,6 +217,9 @@ def test_prf_by_hand() -> None:
 def test_absent_word_runs() -> None:
     assert absent_word_runs("der Hund frisst den Knochen", "der Hund schläft") == [(9, 27)]
     assert absent_word_runs("Der hund", "der Hund") == []
+    # merged across at most one reference word ("den"), the detector's phrase shape; two words split it
+    assert absent_word_runs("ein Hund der frisst den Knochen", "der Hund den", merge_gap=1) == [(0, 3), (13, 31)]
+    assert absent_word_runs("ein Hund der frisst den Knochen", "der Hund den") == [(0, 3), (13, 19), (24, 31)]
 
 
 def test_cli_prints_tables_and_refuses_other_texts(
@@ -244,3 +248,23 @@ def test_docs_scope(report_inputs: tuple[Path, Path]) -> None:
     assert [r.overlap for r in scoped.spans] == [r.overlap for r in whole.spans]
     with pytest.raises(InputError, match="no segment of document"):
         meta_evaluate(load_run(run_dir), ratings, docs=["talk.9"])
+
+
+def test_rater_agreement_on_identical_outputs() -> None:
+    text = "der Hund schläft"
+    rows = [
+        "x\tt\t1\t1\tA\tsrc\t<v>der</v> Hund schläft\tStyle/Awkward\tMinor\t",
+        "x\tt\t1\t1\tA\tsrc\tder <v>Hund</v> schläft\tAccuracy/Mistranslation\tMajor\t",
+        "y\tt\t1\t1\tB\tsrc\td<v>er </v>Hund schläft\tStyle/Awkward\tMinor\t",
+        f"z\tt\t1\t1\tA\tsrc\t{text}\tNo-error\tNo-error\t",  # same text, same rater as x: not compared with x
+        "w\tt\t1\t1\tB\tsrc\tein Hund\tNo-error\tNo-error\t",  # another text: not compared
+    ]
+    ratings = parse_mqm_tsv(HEADER + "\n".join(rows) + "\n", "hand.tsv")
+    pairs, ov, pa = rater_agreement(ratings, ["w", "x", "y", "z"], ratings.segments)
+    # ordered pairs (x,y), (y,x), (z,y), (y,z): x's 2 spans vs y's 1 (one overlaps), y's 1 vs x's 2 (found),
+    # z (no span) vs y: y's span missed; y vs z: y's span is a false alarm
+    assert pairs == 4
+    assert (ov.detected, ov.correct_detected, ov.human, ov.found_human) == (4, 2, 4, 2)
+    assert ov.precision == ov.recall == 0.5
+    # characters: x marks "der" + "Hund" (7), y marks "er " (3); shared "er" (2)
+    assert pa.precision == pytest.approx((2 + 2) / (7 + 3 + 3)) and pa.recall == pytest.approx((2 + 2) / (3 + 7 + 3))

@@ -35,6 +35,22 @@ def test_absent_runs() -> None:
     ]
 
 
+def test_absent_runs_merged_across_one_reference_word() -> None:
+    hyp = words_of("Ich möchte euch fragen, ob die Katze schläft.")
+    ref = words_of(REF)
+    merged = absent_runs(hyp, ref, merge_gap=1)
+    # "die" (a reference word) lies between the runs: one candidate from "euch" to "schläft" whose
+    # indices are the absent words only
+    assert [[hyp[i].text for i in run] for run in merged] == [["euch", "fragen", "ob", "Katze", "schläft"]]
+    assert absent_runs(hyp, ref, merge_gap=0) == absent_runs(hyp, ref)
+    det = ReferenceEditsDetector(calibration=CAL, threshold=0.0, merge_gap=1)
+    (span,) = det.detect_systems({"x": [_pair("x", "Ich möchte euch fragen, ob die Katze schläft.")]})["x"].spans
+    assert span.hyp is not None and span.hyp.text == "euch fragen, ob die Katze schläft"
+    assert span.evidence["features"]["n_words"] == 5.0
+    with pytest.raises(ConfigError, match="merge_gap"):
+        ReferenceEditsDetector(calibration=CAL, merge_gap=-1)
+
+
 def test_flags_what_peers_do_not_share_and_skips_other_languages() -> None:
     det = ReferenceEditsDetector(calibration=CAL, threshold=0.5, major_threshold=0.8)
     systems = {s: [_pair(s, h)] for s, h in HYPS.items()}

@@ -17,29 +17,34 @@ from eval.meta.spanmatch import CharSpan, SegmentRef
 _WORD = re.compile(r"\w+")
 
 
-def absent_word_runs(hyp: str, ref: str) -> list[tuple[int, int]]:
-    """(start, end) of each run of consecutive hypothesis words that the reference does not contain."""
+def absent_word_runs(hyp: str, ref: str, merge_gap: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of each run of consecutive hypothesis words that the reference does not contain;
+    runs separated by at most ``merge_gap`` reference words are one span (the phrase shape a detector
+    may use: its baseline must have the same shape, or span counting alone would separate them)."""
     ref_words = {m.group().casefold() for m in _WORD.finditer(ref)}
     runs: list[tuple[int, int]] = []
     current: tuple[int, int] | None = None
+    present_since = 0  # reference words since the current run's last absent word
     for m in _WORD.finditer(hyp):
         if m.group().casefold() in ref_words:
-            if current:
+            present_since += 1
+            if current and present_since > merge_gap:
                 runs.append(current)
-            current = None
+                current = None
         else:
             current = (current[0], m.end()) if current else (m.start(), m.end())
+            present_since = 0
     if current:
         runs.append(current)
     return runs
 
 
-def edit_spans(hyps: Mapping[SegmentRef, str], refs: Mapping[int, str]) -> list[CharSpan]:
+def edit_spans(hyps: Mapping[SegmentRef, str], refs: Mapping[int, str], merge_gap: int = 0) -> list[CharSpan]:
     """The naive baseline over every (system, line) of ``hyps``; ``refs`` maps line → reference text."""
     return [
         CharSpan(system, line, a, b, "edit", "major", "edit-baseline")
         for (system, line), hyp in sorted(hyps.items())
-        for a, b in absent_word_runs(hyp, refs[line])
+        for a, b in absent_word_runs(hyp, refs[line], merge_gap)
     ]
 
 

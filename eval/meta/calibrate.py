@@ -24,7 +24,7 @@ from eval.detectors.reference_edits import FEATURES, Calibration
 from eval.errors import InputError
 from eval.meta.evaluate import detected_spans, human_spans, match_run
 from eval.meta.mqm_tsv import MqmRatings
-from eval.meta.spanmatch import PRF, CharSpan, overlap_prf
+from eval.meta.spanmatch import PRF, CharSpan, overlap_prf, partial_prf
 from eval.reports.runfolder import RunData
 
 DETECTOR = "reference_edits"
@@ -73,10 +73,19 @@ def _features(records: list[dict[str, Any]]) -> np.ndarray:
     return np.where(present, x, means)
 
 
-def calibrate(
-    run: RunData, ratings: MqmRatings, reference: str = "ref", l2: float = 1.0, docs: Collection[str] | None = None
-) -> Fitted:
-    """Fit on every candidate of ``run`` in the training documents ``docs`` (None: all)."""
+@dataclass(frozen=True)
+class Candidates:
+    """Every reference_edits candidate of some documents: spans, features, labels, and the human spans."""
+
+    spans: list[CharSpan]
+    x: np.ndarray
+    y: np.ndarray
+    human: list[CharSpan]
+
+
+def candidates(run: RunData, ratings: MqmRatings, reference: str, docs: Collection[str] | None) -> Candidates:
+    """The candidates of ``run`` in documents ``docs`` (None: all); positive = shares a character with a
+    human span of the same system and segment."""
     m = match_run(run, ratings, reference, docs)
     human, _ = human_spans(ratings, m)
     chars, _, records = detected_spans(run, m)
@@ -95,7 +104,19 @@ def calibrate(
         [any(h.start < c.end and c.start < h.end for h in by_seg.get((c.system, c.line), [])) for c in cand],
         dtype=np.float64,
     )
-    x = _features(recs)
+    return Candidates(cand, _features(recs), y, human)
+
+
+def _probabilities(model: Calibration, x: np.ndarray) -> np.ndarray:
+    return np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in x])
+
+
+def calibrate(
+    run: RunData, ratings: MqmRatings, reference: str = "ref", l2: float = 1.0, docs: Collection[str] | None = None
+) -> Fitted:
+    """Fit on every candidate of ``run`` in the training documents ``docs`` (None: all)."""
+    c = candidates(run, ratings, reference, docs)
+    cand, x, y, human = c.spans, c.x, c.y, c.human
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     w = fit_logistic((x - mean) / scale, y, l2)
@@ -105,7 +126,7 @@ def calibrate(
         {f: round(float(v), 4) for f, v in zip(FEATURES, scale, strict=True)},
         round(float(w[-1]), 4),
     )
-    probs = np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in x])
+    probs = _probabilities(model, x)
     best: tuple[float, float, PRF | None] = (-1.0, 0.5, None)
     for q in np.linspace(0.0, 0.95, 20):
         thr = float(np.quantile(probs, q))
@@ -128,6 +149,22 @@ def calibrate(
     )
 
 
+CURVE_QUANTILES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98)
+
+
+def held_out_curve(fitted: Fitted, held_out: Candidates) -> list[tuple[str, float, PRF, PRF]]:
+    """Span P/R/F1 (overlap and character credit) of a fitted model on held-out candidates: at the
+    fitted threshold, then at quantiles of the held-out probabilities (the precision/recall curve)."""
+    probs = _probabilities(fitted.calibration, held_out.x)
+    points = [("fitted threshold", fitted.threshold)]
+    points += [(f"top {100 * (1 - q):.0f}%", float(np.quantile(probs, q))) for q in CURVE_QUANTILES]
+    out = []
+    for name, thr in points:
+        kept = [c for c, p in zip(held_out.spans, probs, strict=True) if p >= thr]
+        out.append((name, thr, overlap_prf(kept, held_out.human), partial_prf(kept, held_out.human)))
+    return out
+
+
 def to_yaml(f: Fitted, origin: str) -> str:
     body = {
         "threshold": f.threshold,
@@ -143,11 +180,16 @@ def to_yaml(f: Fitted, origin: str) -> str:
     return yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
 
 
+def _f(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.meta.calibrate", description=__doc__.split("\n\n")[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--mqm", required=True, type=Path)
     parser.add_argument("--docs", nargs="+", help="training documents (the others stay held out)")
+    parser.add_argument("--held-out", nargs="+", help="documents to print the held-out precision/recall curve on")
     parser.add_argument("--reference", default="ref")
     parser.add_argument("--l2", type=float, default=1.0)
     args = parser.parse_args(argv)
@@ -158,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         from eval.reports.runfolder import load_run
 
         ratings = read_mqm_tsv(args.mqm)
-        fitted = calibrate(load_run(args.run_dir), ratings, args.reference, args.l2, args.docs)
+        run = load_run(args.run_dir)
+        fitted = calibrate(run, ratings, args.reference, args.l2, args.docs)
         docs = ", ".join(args.docs) if args.docs else "all documents"
         summary = (
             f"# fitted on {fitted.candidates} candidates ({fitted.positives} overlap a human span), {docs}; "
@@ -166,7 +209,14 @@ def main(argv: list[str] | None = None) -> int:
             if fitted.f1 is not None
             else f"# fitted on {fitted.candidates} candidates"
         )
-        return summary + "\n" + to_yaml(fitted, f"{args.mqm.name} ({docs}), python -m eval.meta.calibrate")
+        curve = ""
+        if args.held_out:
+            held = candidates(run, ratings, args.reference, args.held_out)
+            curve = f"# held out ({', '.join(args.held_out)}): threshold, span P/R/F1 by overlap, F1 by characters\n"
+            for name, thr, ov, pa in held_out_curve(fitted, held):
+                curve += f"#   {name:16s} p>={thr:.4f}: P {_f(ov.precision)} R {_f(ov.recall)} F1 {_f(ov.f1)}"
+                curve += f" | F1 chars {_f(pa.f1)}\n"
+        return summary + "\n" + curve + to_yaml(fitted, f"{args.mqm.name} ({docs}), python -m eval.meta.calibrate")
 
     return run_tool(task)
 

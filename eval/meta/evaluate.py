@@ -16,6 +16,7 @@ import numpy as np
 
 from eval.errors import InputError
 from eval.meta.baselines import edit_spans, random_placement
+from eval.meta.ceiling import rater_agreement
 from eval.meta.correlation import (
     SegmentAgreement,
     SegmentStats,
@@ -227,15 +228,9 @@ def span_table(detected: list[CharSpan], human: list[CharSpan], m: MatchedRun) -
     for v in sorted({s.severity for s in human}):
         groups.append(("human severity", v, detected, [s for s in human if s.severity == v]))
     rows += [SpanRow(g, n, overlap_prf(d, h), partial_prf(d, h)) for g, n, d, h in groups]
-    naive = edit_spans(m.hyps, m.refs)
-    rows.append(
-        SpanRow(
-            "baseline",
-            "edit spans (words absent from the reference)",
-            overlap_prf(naive, human),
-            partial_prf(naive, human),
-        )
-    )
+    for gap, name in ((0, "edit spans (words absent from the reference)"), (1, "edit spans merged across ≤ 1 word")):
+        naive = edit_spans(m.hyps, m.refs, gap)
+        rows.append(SpanRow("baseline", name, overlap_prf(naive, human), partial_prf(naive, human)))
     if detected:
         rows.append(
             SpanRow("baseline", "random placement of all detectors' spans", *_random_prf(detected, human, lengths))
@@ -310,6 +305,12 @@ def metric_stats(
     return out
 
 
+def _ceiling_rows(ratings: MqmRatings, m: MatchedRun) -> list[SpanRow]:
+    """Another rater's spans on the same text (see eval.meta.ceiling), when some output was rated twice."""
+    pairs, ov, pa = rater_agreement(ratings, m.systems, m.keys)
+    return [SpanRow("ceiling", f"another rater on identical outputs ({pairs} rating pairs)", ov, pa)] if pairs else []
+
+
 @dataclass
 class MetaReport:
     systems: list[str]
@@ -344,7 +345,7 @@ def meta_evaluate(
         len(human_chars) + len(human_source),
         sys_level,
         seg_level,
-        span_table(det_chars, human_chars, m),
+        span_table(det_chars, human_chars, m) + _ceiling_rows(ratings, m),
         segment_prf(det_omissions, human_source),
         m.notes,
     )
