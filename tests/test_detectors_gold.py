@@ -151,7 +151,12 @@ def test_bfloat16_detectors_find_the_same_spans(results: dict[str, Any]) -> None
 
 def test_systems_judged_together_find_what_each_finds_alone(results: dict[str, Any]) -> None:
     """The runner gives the mistranslation detector every system at once, so that the context test runs
-    in full encoder batches; each system's spans and counters must be those of a run on it alone."""
+    in full encoder batches; each system's spans and counters must be those of a run on it alone.
+
+    In bfloat16 (precision auto) an encoder batch of other texts moves a similarity in the fourth decimal
+    (measured: en 'intelligence' 0.1397 together vs 0.1396 alone; it 'massimo' 0.1884 vs 0.1891, confidence
+    0.781 vs 0.780); the spans, their evidence's words and the counters may not move, the confidence and the
+    evidence numbers only within 2e-3."""
     from eval.detectors.mistranslation import MistranslationDetector, clear_memo
     from eval.embedders.e5 import E5Embedder
 
@@ -165,7 +170,18 @@ def test_systems_judged_together_find_what_each_finds_alone(results: dict[str, A
         clear_memo()
         alone = det.detect(beads[system])
         assert together[system].skipped is None
-        assert [s.to_dict() for s in together[system].spans] == [s.to_dict() for s in alone], system
+        got, want = [s.to_dict() for s in together[system].spans], [s.to_dict() for s in alone]
+        assert [{**d, "evidence": None, "confidence": None} for d in got] == [
+            {**d, "evidence": None, "confidence": None} for d in want
+        ], system
+        for g, w in zip(got, want, strict=True):
+            assert g["confidence"] == pytest.approx(w["confidence"], abs=2e-3), system
+            assert g["evidence"].keys() == w["evidence"].keys(), system
+            for key, value in w["evidence"].items():
+                if isinstance(value, float):
+                    assert g["evidence"][key] == pytest.approx(value, abs=2e-3), (system, key)
+                else:
+                    assert g["evidence"][key] == value, (system, key)
         assert together[system].stats == det.stats, system
     assert sum(r.stats.get("flagged", 0) for r in together.values()) >= 6
 
