@@ -93,3 +93,17 @@ def test_build_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(TOY), str(out), "--src-lang", "en", "--ref-lang", "es", "--reference", "human"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "no system 'human'" in err and "Traceback" not in err
+
+
+def test_meta_tool_output_into_head_is_not_a_traceback() -> None:
+    """``python -m eval.meta … | head`` closes the pipe early: exit 0, nothing on stderr."""
+    import subprocess
+    import sys
+
+    code = "import sys; from eval.meta.cli import run_tool; sys.exit(run_tool(lambda: 'row\\n' * 200_000))"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(4) == b"row\n"
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and err == "", err

@@ -3,6 +3,7 @@ as ``eval.cli`` does for a run: a user never sees a traceback for bad input."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -17,5 +18,8 @@ def run_tool(task: Callable[[], str]) -> int:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"error: {message}", file=sys.stderr)
         return exc.exit_code if isinstance(exc, EvalError) else 2
-    print(text)
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # the reader went away (``| head``): not an error, and no traceback at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
