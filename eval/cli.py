@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -45,6 +45,25 @@ class Interrupted(KeyboardInterrupt):
 def _fail(message: str, code: int) -> NoReturn:
     print(f"error: {message}", file=sys.stderr)
     sys.exit(code)
+
+
+def run_tool(task: Callable[[], int]) -> int:
+    """Run a ``python -m eval.<tool>`` command: its exit code, or one line on stderr and the error's code.
+
+    The tools' counterpart of ``_task`` below (no run folder): an EvalError keeps its exit code, an OSError
+    the tool did not name is 4, Ctrl-C is 130. Never a traceback for bad input.
+    """
+    try:
+        return task()
+    except EvalError as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 4
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def preflight(cfg: DictConfig) -> None:

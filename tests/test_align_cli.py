@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from eval.align.__main__ import main
+from eval.cli import run_tool
+from eval.errors import AlignmentError
 
 FR = [
     "Le directeur a présidé la réunion des chefs de police à Lyon.",
@@ -54,8 +57,25 @@ def test_bad_inputs_get_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     _one_line_error(capsys, [str(latin), str(es), *langs], "latin1.txt:1: not UTF-8")
     _one_line_error(capsys, [str(gaps), str(es), *langs], "gaps.txt:2: blank line")
     _one_line_error(capsys, [str(tmp_path / "missing.txt"), str(es), *langs], "cannot read")
+    _one_line_error(capsys, [str(tmp_path), str(es), *langs], "cannot read")  # a folder
     _one_line_error(capsys, [str(fr), str(es), "--src-lang", "French", "--tgt-lang", "es"], "did you mean 'fr'")
     _one_line_error(capsys, [str(fr), str(es), "--src-lang", "es", "--tgt-lang", "fr"], "read as 'fr', not 'es'")
+
+
+def test_run_tool_turns_errors_into_one_line_and_an_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    def fails(exc: BaseException) -> int:
+        raise exc
+
+    cases: list[tuple[BaseException, int, str]] = [
+        (AlignmentError("version x has nothing\nalignable"), 2, "error: version x has nothing alignable"),
+        (PermissionError(13, "Permission denied", "/out/beads.txt"), 4, "error: [Errno 13] Permission denied"),
+        (KeyboardInterrupt(), 130, "interrupted"),
+    ]
+    for exc, code, text in cases:
+        assert run_tool(partial(fails, exc)) == code
+        err = capsys.readouterr().err
+        assert err.startswith(text) and err.count("\n") == 1, err
+    assert run_tool(lambda: 0) == 0
 
 
 def test_gold_naming_sentences_past_the_end_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

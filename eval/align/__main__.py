@@ -3,7 +3,8 @@
 Aligns two files of one sentence per line with the run's aligner (``eval.align.documents``) and
 prints vecalign/bertalign lines ``[src ids]:[tgt ids]:similarity``; with ``-g`` also vecalign's
 strict and lax precision/recall/F1 against the gold file(s). Several ``-g`` files are scored as
-one pool, like vecalign's scorer. Every input problem ends in one line on stderr, exit code 2.
+one pool, like vecalign's scorer. Every input problem ends in one line on stderr, exit code 2
+(``eval.cli.run_tool``, the one place that turns errors into exit codes).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from eval.align.documents import AlignSettings, align_documents
 from eval.align.evaluate import StrictLax, bead_ids, format_bead, read_vecalign, strict_lax
 from eval.align.sentences import MAX_ALIGN, METHODS, P_VALUE, SKIP, WINDOW
 from eval.embedders.base import Embedder
-from eval.errors import EvalError, InputError
+from eval.errors import InputError
 from eval.languages import base_language, normalize_code
 from eval.languages.identify import Identifier
 
@@ -166,13 +167,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from eval.cli import run_tool
+
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args = parse_args(argv)
-    try:
-        return run(args)
-    except EvalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    return run_tool(lambda: run(args))
 
 
 if __name__ == "__main__":
