@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from eval.align.documents import AlignSettings, align_documents  # noqa: E402
 from eval.align.sentences import METHODS, align_sentences  # noqa: E402
+from eval.embedders.base import Embedder  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "datasets" / "bleualign-de-fr-dev"
 
@@ -75,23 +76,48 @@ def documents(n: int) -> tuple[list[str], list[str]]:
     )
 
 
+class TimedEmbedder(Embedder):
+    """The embedder under test, with the wall and CPU time and the texts of its ``embed`` calls counted."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name = inner, inner.name
+        self.wall = self.cpu = 0.0
+        self.texts = self.chars = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        start, cpu = time.perf_counter(), time.process_time()
+        out = self.inner.embed(texts)
+        self.wall += time.perf_counter() - start
+        self.cpu += time.process_time() - cpu
+        self.texts += len(texts)
+        self.chars += sum(len(t) for t in texts)
+        return out
+
+
 def bench_end_to_end(n: int, embedder_name: str, embedded_windows: int, method: str) -> None:
+    inner: Embedder
     if embedder_name == "use":
         from eval.embedders.use import USEEmbedder
 
-        embedder: object = USEEmbedder(threads=2)
+        inner = USEEmbedder(threads=2)
     else:
         from eval.embedders.e5 import E5Embedder
 
-        embedder = E5Embedder(threads=2)
+        inner = E5Embedder(threads=2)
+    embedder = TimedEmbedder(inner)
     ref, hyp = documents(n)
     settings = AlignSettings(method=method, embedded_windows=embedded_windows)
+    load = os.getloadavg()[0]
     start, cpu = time.perf_counter(), time.process_time()
-    beads = align_documents(embedder, ref, hyp, system="bench", settings=settings)  # type: ignore[arg-type]
+    beads = align_documents(embedder, ref, hyp, system="bench", settings=settings)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     print(
         f"end to end {embedder_name} {method} embedded_windows={embedded_windows}: {len(ref)} x {len(hyp)} "
-        f"sentences in {seconds:.1f} s wall, {cpu:.1f} s CPU (all threads), {len(beads)} beads"
+        f"sentences, {len(beads)} beads, load average {load:.1f} -> {os.getloadavg()[0]:.1f}\n"
+        f"  total      {seconds:7.1f} s wall {cpu:7.1f} s CPU (all threads)\n"
+        f"  embedding  {embedder.wall:7.1f} s wall {embedder.cpu:7.1f} s CPU: {embedder.texts:,} texts "
+        f"({embedder.chars:,} characters), {embedder.texts / max(embedder.cpu, 1e-9):.1f} texts per CPU-second\n"
+        f"  alignment  {seconds - embedder.wall:7.1f} s wall {cpu - embedder.cpu:7.1f} s CPU (anchors, order test, DP)"
     )
 
 
