@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from eval.align.documents import AlignSettings, align_documents
+from eval.align.documents import AlignSettings, align_documents, embed_distinct
 from eval.align.evaluate import alignment_prf, bead_ids, format_bead, load_gold, read_vecalign, strict_lax
 from eval.align.sentences import (
     Bead,
@@ -241,6 +241,34 @@ def test_alignment_prf_counts_links_and_possible_links() -> None:
 def test_load_gold_names_a_missing_prefix() -> None:
     with pytest.raises(InputError, match="'Hammouchi prend part à la 8ème réunion d' matches none"):
         load_gold(GOLD, ["Le Directeur général de la Sûreté Nationale"], ["nothing"], lang="es")
+
+
+class _CountingEmbedder(Embedder):
+    """Vectors that depend on the text only; records every call's texts."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        return np.array([[len(t), sum(map(ord, t)) % 97, 1.0] for t in texts], dtype=np.float32)
+
+
+def test_documents_embed_distinct_texts_in_one_call() -> None:
+    embedder = _CountingEmbedder()
+    ref, hyp = ["a b", ".....", "c", "....."], ["x", ".....", "y"]
+    beads = align_documents(embedder, ref, hyp, system="t", settings=AlignSettings(embedded_windows=3))
+    assert len(embedder.calls) == 1
+    texts = embedder.calls[0]
+    assert len(texts) == len(set(texts)) and texts.count(".....") == 1
+    assert set(texts) == {t for side in (ref, hyp) for k in (1, 2, 3) for t in window_texts(side, k)}
+    assert [i for b in beads for i in b.ref_ids] == [0, 1, 2, 3]
+    align_documents(embedder, ref, hyp, system="t", ref_vecs=embedder.embed(ref))  # the run reuses the reference's
+    assert "a b" not in embedder.calls[-1] and "a b ....." in embedder.calls[-1]
+    groups = {("ref", 1): ref, ("ref", 2): window_texts(ref, 2)}
+    vecs = embed_distinct(embedder, groups)
+    for key, group in groups.items():
+        assert np.array_equal(vecs[key], embedder.embed(group))
 
 
 # --- the dgsn corpus ------------------------------------------------------------------------------

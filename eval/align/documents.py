@@ -38,6 +38,19 @@ class AlignSettings:
     embedded_windows: int = 4
 
 
+def embed_distinct(embedder: Embedder, groups: dict[tuple[str, int], list[str]]) -> dict[tuple[str, int], np.ndarray]:
+    """Vectors of every group's texts from one ``embed`` call over the distinct texts.
+
+    One call lets the encoder sort sentences and windows of all sizes together into batches of
+    similar length, and a text repeated within or across groups (a ``.....`` line and its windows)
+    is encoded once.
+    """
+    distinct = list(dict.fromkeys(t for texts in groups.values() for t in texts))
+    rows = {t: i for i, t in enumerate(distinct)}
+    vecs = embedder.embed(distinct) if distinct else np.zeros((0, 0), dtype=np.float32)
+    return {key: vecs[[rows[t] for t in texts]] for key, texts in groups.items()}
+
+
 def align_documents(
     embedder: Embedder,
     ref_sents: list[str],
@@ -53,10 +66,14 @@ def align_documents(
     """
     s = settings or AlignSettings()
     sizes = [k for k in window_sizes(s.method, s.max_align) if 2 <= k <= s.embedded_windows]
-    ref = embedder.embed(ref_sents) if ref_vecs is None else ref_vecs
-    hyp = embedder.embed(hyp_sents)
-    ref_windows = {k: embedder.embed(window_texts(ref_sents, k)) for k in sizes if len(ref_sents) >= k}
-    hyp_windows = {k: embedder.embed(window_texts(hyp_sents, k)) for k in sizes if len(hyp_sents) >= k}
+    groups = {("hyp", 1): hyp_sents} if ref_vecs is not None else {("ref", 1): ref_sents, ("hyp", 1): hyp_sents}
+    for side, sents in (("ref", ref_sents), ("hyp", hyp_sents)):
+        groups.update({(side, k): window_texts(sents, k) for k in sizes if len(sents) >= k})
+    vecs = embed_distinct(embedder, groups)
+    ref = vecs[("ref", 1)] if ref_vecs is None else ref_vecs
+    ref_windows = {k: v for (side, k), v in vecs.items() if side == "ref" and k > 1}
+    hyp_windows = {k: v for (side, k), v in vecs.items() if side == "hyp" and k > 1}
+    hyp = vecs[("hyp", 1)]
     return align_sentences(
         ref,
         hyp,
