@@ -65,6 +65,45 @@ def unseal(key: str, data: bytes) -> bytes | None:
     return body
 
 
+#: File systems on which SQLite (diskcache's index, in WAL mode) is not safe across hosts.
+NETWORK_FILE_SYSTEMS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs")
+_warned_network: set[str] = set()
+
+
+def file_system_type(path: Path, mounts: str) -> str:
+    """The type of the file system holding ``path``, from ``/proc/mounts`` text (the longest mount point that
+    contains it); "" when none does."""
+    best, kind = "", ""
+    resolved = str(path.resolve())
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = resolved == point or resolved.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def warn_if_network(store_dir: Path) -> None:
+    """One warning per store on NFS/SMB: diskcache there can corrupt its index when jobs on several hosts share
+    it (README, "On a cluster"). Linux only (``/proc/mounts``); elsewhere nothing is said."""
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    kind = file_system_type(store_dir, mounts)
+    if kind in NETWORK_FILE_SYSTEMS and str(store_dir) not in _warned_network:
+        _warned_network.add(str(store_dir))
+        log.warning(
+            "cache %s is on a network file system (%s): diskcache's SQLite index is not safe there for jobs on "
+            "several hosts; give each node a local cache.dir (README, 'On a cluster')",
+            store_dir,
+            kind,
+        )
+
+
 def cache_from_config(node: Any, namespace: str) -> Cache:
     """The ``cache:`` block of the run config (dir, enabled, max_size_mb) as one namespace."""
     return Cache(
@@ -111,6 +150,7 @@ class Cache:
         if self._store is None and self.enabled:
             import diskcache
 
+            warn_if_network(self.store_dir)
             try:
                 self._store = diskcache.Cache(
                     str(self.store_dir),

@@ -150,3 +150,19 @@ def test_size_cap_evicts_the_oldest_entries(tmp_path: Path) -> None:
     size = sum(p.stat().st_size for p in value_files(tmp_path))
     assert size < 0.5 * 2**20
     assert cache.get_array("k199") is not None and cache.get_array("k0") is None
+
+
+def test_file_system_type_is_the_longest_mount_containing_the_path() -> None:
+    """A cache on NFS is warned about (diskcache's SQLite index is not safe across hosts there)."""
+    from eval.cache import NETWORK_FILE_SYSTEMS, file_system_type
+
+    mounts = (
+        "/dev/sda1 / ext4 rw 0 0\n"
+        "server:/export /shared nfs4 rw,vers=4.1 0 0\n"
+        "tmpfs /shared/tmp tmpfs rw 0 0\n"
+        "server:/other /shared2 nfs rw 0 0\n"
+    )
+    assert file_system_type(Path("/shared/tqe/cache"), mounts) == "nfs4" in NETWORK_FILE_SYSTEMS
+    assert file_system_type(Path("/shared/tmp/cache"), mounts) == "tmpfs"
+    assert file_system_type(Path("/shared2x/cache"), mounts) == "ext4"  # /shared2 is not a prefix of /shared2x
+    assert file_system_type(Path("/home/u/.cache"), mounts) == "ext4"
