@@ -4,8 +4,9 @@ The TED MQM dev set (en→de, 171 segments) is cycled to N segments; the German 
 published versions, are cut into D documents of N/D lines each (``segmented: true``: one sentence per line), so
 both corpora hold the same text and only the number of documents differs. Each run aligns every version document
 against its reference document, scores BLEU/chrF and runs names_numbers. A warm-up run fills the embedding
-cache first, so both measured runs read it alike.
-Run: .venv/bin/python benchmarks/bench_documents.py [segments=400] [docs=20,200]
+cache first, so both measured runs read it alike; with ``cold``, each count runs once on its own empty cache
+instead (the e5 model loaded, sentence vectors computed: the peak RSS of a first run).
+Run: .venv/bin/python benchmarks/bench_documents.py [segments=400] [docs=20,200] [warm|cold]
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def build_corpus(out: Path, ted: Path, segments: int, docs: int) -> Path:
 def main() -> None:
     segments = int(sys.argv[1]) if len(sys.argv) > 1 else 400
     counts = [int(x) for x in (sys.argv[2] if len(sys.argv) > 2 else "20,200").split(",")]
+    cold = len(sys.argv) > 3 and sys.argv[3] == "cold"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         ted = build_ted(out)
@@ -61,11 +63,11 @@ def main() -> None:
                 "~report",
                 "progress=false",
                 f"results_dir={out / 'results'}",
-                f"cache.dir={out / 'cache'}",
+                f"cache.dir={out / (f'cache{docs}' if cold else 'cache')}",
             ]
-            if docs == counts[0]:
+            if docs == counts[0] and not cold:
                 run_eval(args, f"warm-up ({docs} documents, fills the cache)")
-            run_eval(args, f"{docs} documents of {segments // docs} segments")
+            run_eval(args, f"{docs} documents of {segments // docs} segments{', empty cache' if cold else ''}")
 
 
 if __name__ == "__main__":
