@@ -5,7 +5,11 @@ Builds a random-weight checkpoint shaped like Unbabel/wmt22-comet-da (XLM-R larg
 that share sources and references, and prints seconds, segments/s, speedups, max |Δscore| and peak
 RSS, plus a small fp32/fp16/bf16 check on CPU. Run:
 
-    .venv/bin/python benchmarks/bench_comet.py --segments 60 --systems 5
+    .venv/bin/python benchmarks/bench_comet.py --segments 40 --systems 3 --skip-cli --half-n 0
+
+Besides the CLI it runs COMET's own Python API cold in a fresh process
+(``load_from_checkpoint(path).predict(samples, gpus=0, batch_size=...)``, fp32, every triple of
+every system in one call) and reports wall and CPU seconds (the child's rusage) for each run.
 """
 
 from __future__ import annotations
@@ -91,22 +95,44 @@ def build(work: Path, tiny: bool) -> Path:
     return build_checkpoint(work / "ckpt", "ref", encoder_dir=enc, hidden_sizes=(3072, 1024))
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process (its own rusage, not the parent's)."""
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of a child process (its own rusage)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()[-3000:] if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def api_child(args: argparse.Namespace) -> None:
+    """COMET's own Python API, cold in a fresh process: load_from_checkpoint(path).predict(...), fp32."""
+    import torch
+    from comet import load_from_checkpoint
+
+    torch.set_num_threads(args.threads)
+    data = json.loads((Path(args.work) / "data.json").read_text(encoding="utf-8"))
+    samples = [
+        {"src": s, "mt": m, "ref": r}
+        for hyps in data["hyps"]
+        for s, m, r in zip(data["srcs"], hyps, data["refs"], strict=True)
+    ]
+    model = load_from_checkpoint(args.ckpt, reload_hparams=True, local_files_only=True)
+    scores = model.predict(samples, gpus=0, batch_size=args.batch_size, progress_bar=False).scores
+    n = len(data["srcs"])
+    out = {"segments": [list(map(float, scores[k * n : (k + 1) * n])) for k in range(len(data["hyps"]))]}
+    Path(args.out).write_text(json.dumps(out), encoding="utf-8")
 
 
 def harness_child(args: argparse.Namespace) -> None:
     """Score in a fresh process (import + load + score, as a user run pays it); write the scores."""
+    import torch
+
     from eval.metrics.base import ScoringInput
     from eval.metrics.comet import CometMetric
 
+    torch.set_num_threads(args.threads)
     work = Path(args.work)
     data = json.loads((work / "data.json").read_text(encoding="utf-8"))
     metric = CometMetric(
@@ -142,6 +168,7 @@ def half_check(ckpt: Path, data: dict, n: int, threads: int) -> list[tuple[str, 
         base = base or seg
         rows.append((prec, dt, max(abs(a - b) for a, b in zip(seg, base, strict=True))))
         cmod._MODELS.clear()
+        cmod._SENTENCE_ENCODERS.clear()
     return rows
 
 
@@ -156,7 +183,9 @@ def main() -> None:
     ap.add_argument("--skip-cli", action="store_true")
     ap.add_argument("--cli-fp32", action="store_true", help="also run comet-score with model.half() disabled")
     ap.add_argument("--half-n", type=int, default=8, help="triples for the fp16/bf16 check (0: skip)")
+    ap.add_argument("--skip-api", action="store_true", help="skip COMET's Python API (predict, fp32)")
     ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--_api_child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--ckpt", help=argparse.SUPPRESS)
     ap.add_argument("--cache", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -166,6 +195,9 @@ def main() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if args._child:
         harness_child(args)
+        return
+    if args._api_child:
+        api_child(args)
         return
 
     work = Path(args.work)
@@ -190,46 +222,49 @@ def main() -> None:
     os.environ.update(env_threads)
     files = ["-s", "src.txt", "-r", "ref.txt", "-t", *[f"sys{k}.txt" for k in range(args.systems)]]
     common = [*files, "--model", str(ckpt), "--gpus", "0", "--batch_size", str(args.batch_size), "--quiet"]
-    rows: list[tuple[str, float, float]] = []
-    cli_scores: dict[str, list[list[float]]] = {}
+    rows: list[tuple[str, float, float, float]] = []  # label, wall s, CPU s, peak RSS MB
+    golden: dict[str, list[list[float]]] = {}  # label -> per-system segment scores of a COMET run
     runs = [] if args.skip_cli else [("comet-score --gpus 0", [str(Path(sys.executable).parent / "comet-score")])]
     if args.cli_fp32:
         runs.append(("comet-score fp32 (half() off)", [sys.executable, "-c", CLI_FP32]))
     for label, cmd in runs:
-        wall, rss = timed([*cmd, *common, "--to_json", f"{label[:11].strip()}.json"], run)
-        rows.append((label, wall, rss))
+        wall, cpu, rss = timed([*cmd, *common, "--to_json", f"{label[:11].strip()}.json"], run)
+        rows.append((label, wall, cpu, rss))
         got = json.loads((run / f"{label[:11].strip()}.json").read_text(encoding="utf-8"))
-        cli_scores[label] = [[s["COMET"] for s in got[f"sys{k}.txt"]] for k in range(args.systems)]
-        print(f"{label:34s} {wall:8.1f}s {n / wall:8.2f} seg/s  peak RSS {rss:6.0f} MB", flush=True)
+        golden[label] = [[s["COMET"] for s in got[f"sys{k}.txt"]] for k in range(args.systems)]
+        print(f"{label:34s} {wall:8.1f}s {n / wall:8.2f} seg/s  CPU {cpu:7.1f}s  peak RSS {rss:6.0f} MB", flush=True)
 
     cache = work / "cache"
     if cache.exists():
         import shutil
 
         shutil.rmtree(cache)
+    child = [sys.executable, __file__, "--work", str(work), "--ckpt", str(ckpt), "--cache", str(cache),
+             "--batch-size", str(args.batch_size), "--threads", str(args.threads)]  # fmt: skip
+    children = [] if args.skip_api else [("COMET API predict (fp32)", "--_api_child", run / "api.json")]
+    children += [("harness cold", "--_child", run / "cold.json"), ("harness warm", "--_child", run / "warm.json")]
     harness: dict[str, list[list[float]]] = {}
-    for label in ("harness cold", "harness warm"):
-        out = run / f"{label.split()[1]}.json"
-        cmd = [sys.executable, __file__, "--_child", "--work", str(work), "--ckpt", str(ckpt), "--cache", str(cache),
-               "--out", str(out), "--batch-size", str(args.batch_size), "--threads", str(args.threads)]  # fmt: skip
-        wall, rss = timed(cmd, ROOT)
+    for label, flag, out in children:
+        wall, cpu, rss = timed([*child, flag, "--out", str(out)], ROOT)
         res = json.loads(out.read_text(encoding="utf-8"))
-        harness[label] = res["segments"]
-        rows.append((label, wall, rss))
-        print(f"{label:34s} {wall:8.1f}s {n / wall:8.2f} seg/s  peak RSS {rss:6.0f} MB  "
-              f"(sentences encoded: {res['model_calls']})", flush=True)  # fmt: skip
+        rows.append((label, wall, cpu, rss))
+        (harness if label.startswith("harness") else golden)[label] = res["segments"]
+        calls = f"  (sentences encoded: {res['model_calls']})" if "model_calls" in res else ""
+        print(f"{label:34s} {wall:8.1f}s {n / wall:8.2f} seg/s  CPU {cpu:7.1f}s  peak RSS {rss:6.0f} MB{calls}",
+              flush=True)  # fmt: skip
 
-    base = {label: wall for label, wall, _ in rows}
-    for ref_label, ref_scores in cli_scores.items():
+    base = {label: (wall, cpu) for label, wall, cpu, _ in rows}
+    for ref_label, ref_scores in golden.items():
         for label in ("harness cold", "harness warm"):
-            print(f"speedup {label} vs {ref_label}: {base[ref_label] / base[label]:.1f}x")
+            (rw, rc), (hw, hc) = base[ref_label], base[label]
+            print(f"speedup {label} vs {ref_label}: {rw / hw:.2f}x wall, {rc / hc:.2f}x CPU time")
         d = max(abs(a - b) for hs, cs in zip(harness["harness cold"], ref_scores, strict=True)
                 for a, b in zip(hs, cs, strict=True))  # fmt: skip
         sys_d = max(abs(sum(hs) / len(hs) - sum(cs) / len(cs))
                     for hs, cs in zip(harness["harness cold"], ref_scores, strict=True))  # fmt: skip
         print(f"max |Δ segment| harness vs {ref_label}: {d:.2e}; max |Δ system|: {sys_d:.2e}")
     same = harness["harness cold"] == harness["harness warm"]
-    print(f"warm scores identical to cold: {same}")
+    print(f"warm scores identical to cold: {same}; load average {os.getloadavg()[0]:.1f}")
     print(f"bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
     if args.half_n:

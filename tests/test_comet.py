@@ -114,6 +114,34 @@ def test_ref_equals_comet_cli_and_predict(ckpts: dict[str, Path], systems: Syste
     assert metric.model_calls == len(set(srcs) | set(refs) | {x for h in hyps for x in h})
 
 
+def test_packed_encoder_equals_comet_predict(ckpts: dict[str, Path], systems: Systems) -> None:
+    """The padding-free encoder (eval.metrics.comet_encoder) gives COMET's embeddings and scores."""
+    import comet
+    import torch
+
+    from eval.metrics import comet as cmod
+    from eval.metrics.comet_encoder import CometSentenceEncoder, packable_comet
+
+    srcs, refs, hyps = systems
+    model = comet.load_from_checkpoint(str(ckpts["ref"]), reload_hparams=True, local_files_only=True).eval()
+    assert packable_comet(model) and model.layerwise_attention is not None
+    texts = [*srcs[:5], "Oui.", srcs[6] + " " + refs[7]]  # lengths from 3 tokens to two sentences
+    inputs = model.encoder.prepare_sample(texts)
+    ids = model.encoder.tokenizer(texts, truncation=True, max_length=model.encoder.max_positions - 2)["input_ids"]
+    with torch.inference_mode():
+        theirs = model.get_sentence_embedding(inputs["input_ids"], inputs["attention_mask"])
+        ours = torch.stack(CometSentenceEncoder(model).embed(ids))
+    torch.testing.assert_close(ours, theirs, atol=1e-6, rtol=0)
+
+    metric = CometMetric("ref", str(ckpts["ref"]), use_cache=False, progress=False)
+    results = metric.score_many(_inputs(systems))
+    assert any(e.model is m for e in cmod._SENTENCE_ENCODERS.values() for m in cmod._MODELS.values())
+    samples = [{"src": s, "mt": m, "ref": r} for hyp in hyps for s, m, r in zip(srcs, hyp, refs, strict=True)]
+    golden = model.predict(samples, batch_size=4, gpus=0, progress_bar=False).scores
+    assert np.allclose([x for res in results for x in res.segments], golden, atol=1e-6, rtol=0)
+    metric.close()
+
+
 @pytest.mark.slow
 @pytest.mark.integration
 def test_fp16_matches_real_comet_score(ckpts: dict[str, Path], systems: Systems, tmp_path: Path) -> None:

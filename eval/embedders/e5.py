@@ -23,6 +23,7 @@ from eval.embedders.loading import (
     resolve_path,
     safetensors_header_ok,
 )
+from eval.embedders.packed import DEFAULT_BATCH_TOKENS
 from eval.errors import ModelError
 
 DEFAULT_DIR = "models/multilingual-e5-small"
@@ -40,12 +41,14 @@ class E5Embedder(TransformersEmbedder):
         prefix: str = "query: ",
         batch_size: int = 32,
         max_length: int = 512,
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
         threads: int | None = None,
         layer: int = 8,
         cache: Cache | None = None,
         precision: str = "float32",
     ) -> None:
         self.model_dir = resolve_path(model_dir)
+        self.batch_tokens = batch_tokens
         self._init_runtime(
             prefix=prefix,
             pooling="mean",
@@ -96,4 +99,5 @@ class E5Embedder(TransformersEmbedder):
             batch_size=self.batch_size,
             max_length=self.max_length,
             hint=self._hint,
+            batch_tokens=self.batch_tokens,
         )

@@ -15,6 +15,7 @@ from eval.embedders.loading import (
     load_encoder,
     resolve_path,
 )
+from eval.embedders.packed import DEFAULT_BATCH_TOKENS
 from eval.errors import ConfigError
 
 
@@ -37,6 +38,7 @@ class HFEmbedder(TransformersEmbedder):
         local_files_only: bool | None = None,
         batch_size: int = 32,
         max_length: int = 512,
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
         threads: int | None = None,
         cache: Cache | None = None,
         precision: str = "float32",
@@ -51,6 +53,7 @@ class HFEmbedder(TransformersEmbedder):
         if local_files_only is None:
             local_files_only = self.local_dir is not None or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
         self.local_files_only = local_files_only
+        self.batch_tokens = batch_tokens
         self._init_runtime(
             prefix=prefix,
             pooling=pooling,
@@ -84,4 +87,5 @@ class HFEmbedder(TransformersEmbedder):
             batch_size=self.batch_size,
             max_length=self.max_length,
             hint=hint,
+            batch_tokens=self.batch_tokens,
         )

@@ -23,6 +23,7 @@ import numpy as np
 
 from eval.cache import Cache, content_key
 from eval.embedders.base import Embedder, TokenStates
+from eval.embedders.packed import DEFAULT_BATCH_TOKENS, PackedBatch, PackedEncoder, packable, token_budget_batches
 from eval.errors import ConfigError, ModelError
 
 log = logging.getLogger(__name__)
@@ -159,17 +160,26 @@ def first_layers(model: Any, n_layers: int | None) -> Iterator[None]:
 
 @dataclass
 class TransformersEncoder:
-    """A loaded tokenizer + encoder pair with the pooling and token-state logic."""
+    """A loaded tokenizer + encoder pair with the pooling and token-state logic.
+
+    Sentence vectors of BERT/XLM-R encoders come from the padding-free ``PackedEncoder`` in
+    batches of ``batch_tokens`` tokens; other encoders (and token states, which need the padded
+    offsets) use transformers' forward in length-sorted batches of ``batch_size`` texts.
+    """
 
     tokenizer: Any
     model: Any
     source: str
     batch_size: int = 32
     max_length: int = 512
+    batch_tokens: int = DEFAULT_BATCH_TOKENS
     n_layers: int = field(init=False, default=0)
+    packed: PackedEncoder | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.n_layers = int(getattr(self.model.config, "num_hidden_layers", 0))
+        if packable(self.model.config):
+            self.packed = PackedEncoder(self.model)
 
     @property
     def dim(self) -> int:
@@ -207,6 +217,8 @@ class TransformersEncoder:
         if not texts:
             return result
         full = [prefix + t for t in texts]
+        if self.packed is not None:
+            return self._embed_packed(self.packed, full, pooling, bf16, result)
         lengths = [len(t) for t in full]
         for idx in length_sorted_batches(lengths, self.batch_size):
             enc, out = self._encode_batch([full[i] for i in idx], hidden_states=False, bf16=bf16)
@@ -218,6 +230,21 @@ class TransformersEncoder:
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
             pooled = torch.nn.functional.normalize(pooled.float(), p=2, dim=-1)
             result[idx] = pooled.cpu().numpy()
+        return result
+
+    def _embed_packed(
+        self, packed: PackedEncoder, texts: list[str], pooling: Pooling, bf16: bool, result: np.ndarray
+    ) -> np.ndarray:
+        """``embed`` through the padding-free forward: no padded token enters a linear layer."""
+        import torch
+
+        ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        for idx in token_budget_batches([len(i) for i in ids], self.batch_tokens):
+            batch = PackedBatch.of([ids[i] for i in idx])
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                states = packed.last(batch).float()
+            pooled = batch.first(states) if pooling == "cls" else batch.mean(states)
+            result[idx] = torch.nn.functional.normalize(pooled, p=2, dim=-1).numpy()
         return result
 
     def token_counts(self, texts: list[str], prefix: str = "") -> list[int]:
@@ -292,6 +319,7 @@ def load_encoder(
     batch_size: int = 32,
     max_length: int = 512,
     hint: str = "pass a local model directory or a hub name (hub names need internet)",
+    batch_tokens: int = DEFAULT_BATCH_TOKENS,
 ) -> TransformersEncoder:
     """Load tokenizer + encoder from a local dir or hub name; any failure becomes ``ModelError``."""
     source = str(model)
@@ -314,7 +342,12 @@ def load_encoder(
     encoder.eval()
     resident(encoder)
     return TransformersEncoder(
-        tokenizer=tokenizer, model=encoder, source=source, batch_size=batch_size, max_length=max_length
+        tokenizer=tokenizer,
+        model=encoder,
+        source=source,
+        batch_size=batch_size,
+        max_length=max_length,
+        batch_tokens=batch_tokens,
     )
 
 
@@ -366,6 +399,7 @@ class TransformersEmbedder(Embedder):
     layer: int = 8
     batch_size: int = 32
     max_length: int = 512
+    batch_tokens: int = DEFAULT_BATCH_TOKENS
     threads: int | None = None
     cache: Cache | None = None
     precision: Literal["float32", "bfloat16"] = "float32"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -20,9 +21,11 @@ from typing import Any, Literal
 import numpy as np
 
 from eval.cache import Cache, content_key
+from eval.embedders.packed import token_budget_batches
 from eval.errors import ConfigError, MetricError, ModelError
 from eval.metrics import comet_model as cm
 from eval.metrics.base import Metric, MetricResult, ScoringInput
+from eval.metrics.comet_encoder import CometSentenceEncoder, packable_comet
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ DEFAULT_MODELS: dict[str, str] = {
 _SPLIT_ENCODERS = {"regression_metric", "referenceless_regression_metric"}
 _PROGRESS_MIN = 50
 _MODELS: dict[tuple[str, str, str, str], Any] = {}  # (ckpt, sha, dtype, device) -> loaded model
+_SENTENCE_ENCODERS: dict[int, CometSentenceEncoder] = {}  # id(loaded model) -> its packed encoder
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,7 @@ class CometMetric(Metric):
         if self._resolved is not None:
             ckpt = str(self._resolved.ckpt.resolve())
             for key in [k for k in _MODELS if k[0] == ckpt and k[2] == self.precision]:
-                del _MODELS[key]
+                _SENTENCE_ENCODERS.pop(id(_MODELS.pop(key)), None)
         self._emb_memo.clear()
 
     @property
@@ -299,22 +303,17 @@ class CometMetric(Metric):
         if not missing:
             return out
         enc = model.encoder
-        limit = enc.max_positions - 2
-        lengths = [len(ids) for ids in enc.tokenizer(missing, truncation=True, max_length=limit)["input_ids"]]
-        order = sorted(range(len(missing)), key=lambda i: lengths[i])
-        device = next(model.parameters()).device
+        ids = enc.tokenizer(missing, truncation=True, max_length=enc.max_positions - 2)["input_ids"]
         bar = tqdm(
             total=len(missing),
             desc=f"{self.name} encode",
             file=sys.stderr,
             disable=not (self.progress and len(missing) > _PROGRESS_MIN),
         )
-        for start in range(0, len(order), self.batch_size):
-            batch = [missing[i] for i in order[start : start + self.batch_size]]
-            inputs = enc.prepare_sample(batch)
-            emb = model.get_sentence_embedding(inputs["input_ids"].to(device), inputs["attention_mask"].to(device))
+        packed = self._sentence_encoder(model)
+        for batch, rows in self._embedded_batches(model, packed, missing, ids):
             self.model_calls += len(batch)
-            for text, row in zip(batch, emb, strict=True):
+            for text, row in zip(batch, rows, strict=True):
                 vec = row.detach().float().cpu().numpy()
                 key = content_key("comet-emb", self._sha, self.precision, text)
                 self._emb_memo[key] = vec
@@ -323,6 +322,36 @@ class CometMetric(Metric):
             bar.update(len(batch))
         bar.close()
         return out
+
+    def _sentence_encoder(self, model: Any) -> CometSentenceEncoder | None:
+        """The packed encoder of ``model`` (built once per loaded model), or None where COMET's own runs.
+
+        fp16 keeps COMET's code: that precision exists to reproduce ``comet-score`` bit for bit.
+        """
+        if self.precision == "fp16" or next(model.parameters()).device.type != "cpu" or not packable_comet(model):
+            return None
+        key = id(model)
+        if key not in _SENTENCE_ENCODERS:
+            _SENTENCE_ENCODERS[key] = CometSentenceEncoder(model)
+        return _SENTENCE_ENCODERS[key]
+
+    def _embedded_batches(
+        self, model: Any, packed: CometSentenceEncoder | None, texts: list[str], ids: list[list[int]]
+    ) -> Iterator[tuple[list[str], list[Any]]]:
+        """(texts, embeddings) per batch: packed token batches, else COMET's padded length-sorted ones."""
+        if packed is not None:
+            for idx in token_budget_batches([len(i) for i in ids], packed.batch_tokens):
+                yield [texts[i] for i in idx], packed.embed([ids[i] for i in idx])
+            return
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        device = next(model.parameters()).device
+        for start in range(0, len(order), self.batch_size):
+            batch = [texts[i] for i in order[start : start + self.batch_size]]
+            inputs = model.encoder.prepare_sample(batch)
+            yield (
+                batch,
+                list(model.get_sentence_embedding(inputs["input_ids"].to(device), inputs["attention_mask"].to(device))),
+            )
 
     def _score_split(self, model: Any, todo: list[Triple]) -> dict[Triple, tuple[float, list[Any]]]:
         """Embed unique sentences once, then run COMET's estimator head on the triples."""
