@@ -71,3 +71,19 @@ def test_packable_declines_other_architectures() -> None:
     assert not packable(BertConfig(position_embedding_type="relative_key"))
     assert not packable(BertConfig(hidden_act="relu"))
     assert not packable(DistilBertConfig())
+
+
+def test_map_batches_keeps_order_and_restores_threads() -> None:
+    import torch
+
+    from eval.embedders.packed import map_batches
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        out = list(map_batches(lambda g: (torch.get_num_threads(), sum(g)), [[1], [2, 3], [4], [5, 6, 7]]))
+        assert out == [(1, 1), (1, 5), (1, 4), (1, 18)]  # in order, each batch on one thread
+        assert torch.get_num_threads() == 2
+        assert list(map_batches(sum, [[1, 2]])) == [3]  # one batch: no pool
+    finally:
+        torch.set_num_threads(before)

@@ -23,7 +23,14 @@ import numpy as np
 
 from eval.cache import Cache, content_key
 from eval.embedders.base import Embedder, TokenStates
-from eval.embedders.packed import DEFAULT_BATCH_TOKENS, PackedBatch, PackedEncoder, packable, token_budget_batches
+from eval.embedders.packed import (
+    DEFAULT_BATCH_TOKENS,
+    PackedBatch,
+    PackedEncoder,
+    map_batches,
+    packable,
+    token_budget_batches,
+)
 from eval.errors import ConfigError, ModelError
 
 log = logging.getLogger(__name__)
@@ -239,12 +246,18 @@ class TransformersEncoder:
         import torch
 
         ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
-        for idx in token_budget_batches([len(i) for i in ids], self.batch_tokens):
+        matmul_dtype = torch.bfloat16 if bf16 else None
+
+        def pooled(idx: list[int]) -> np.ndarray:
             batch = PackedBatch.of([ids[i] for i in idx])
-            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                states = packed.last(batch).float()
-            pooled = batch.first(states) if pooling == "cls" else batch.mean(states)
-            result[idx] = torch.nn.functional.normalize(pooled, p=2, dim=-1).numpy()
+            with torch.inference_mode():
+                states = packed.last(batch, matmul_dtype=matmul_dtype).float()
+                vectors = batch.first(states) if pooling == "cls" else batch.mean(states)
+                return torch.nn.functional.normalize(vectors, p=2, dim=-1).numpy()
+
+        groups = list(token_budget_batches([len(i) for i in ids], self.batch_tokens))
+        for idx, vectors in zip(groups, map_batches(pooled, groups), strict=True):
+            result[idx] = vectors
         return result
 
     def token_counts(self, texts: list[str], prefix: str = "") -> list[int]:

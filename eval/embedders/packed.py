@@ -16,9 +16,10 @@ anything else takes transformers' own forward.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +29,7 @@ _PACKABLE_TYPES = ("bert", "xlm-roberta")
 # Tokens per packed batch: 2,048 rows per GEMM ran fastest (1,024 and 4,096 were slower, see
 # benchmarks/README-encoder.md); one long text may exceed it alone.
 DEFAULT_BATCH_TOKENS = 2048
+T = TypeVar("T")
 
 
 def packable(config: Any) -> bool:
@@ -58,6 +60,30 @@ def token_budget_batches(lengths: Sequence[int], budget: int = DEFAULT_BATCH_TOK
         total += lengths[i]
     if group:
         yield group
+
+
+def map_batches(fn: Callable[[list[int]], T], groups: Sequence[list[int]]) -> Iterator[T]:
+    """``fn`` over each group, results in order: one group per torch thread, each single-threaded.
+
+    Why: with 2 intra-op threads every op ends on a barrier, and on a shared machine one thread
+    waits for the other to be scheduled again. Two batches side by side on one thread each
+    (torch releases the GIL inside ops) used half the CPU time and ran 1.4-2.8x faster by wall
+    clock under load (benchmarks/README-encoder.md). ``fn`` must enter ``torch.inference_mode()``
+    itself: grad mode is per thread.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    workers = min(threads, len(groups))
+    if workers <= 1:
+        yield from map(fn, groups)
+        return
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            yield from pool.map(fn, groups)
+    finally:
+        torch.set_num_threads(threads)
 
 
 @dataclass(frozen=True)
@@ -104,6 +130,22 @@ class PackedBatch:
         return list(states.split(self.lengths.tolist()))
 
 
+@dataclass(frozen=True)
+class LayerWeights:
+    """The four linear layers of one encoder layer, as (weight, bias) at one matmul dtype."""
+
+    qkv: tuple[Any, Any]  # Q, K and V fused: (3 hidden x hidden)
+    attention_out: tuple[Any, Any]
+    ffn_in: tuple[Any, Any]
+    ffn_out: tuple[Any, Any]
+
+    def to(self, dtype: Any) -> LayerWeights:
+        def cast(pair: tuple[Any, Any]) -> tuple[Any, Any]:
+            return pair[0].to(dtype), pair[1].to(dtype)
+
+        return LayerWeights(cast(self.qkv), cast(self.attention_out), cast(self.ffn_in), cast(self.ffn_out))
+
+
 class PackedEncoder:
     """Runs a loaded transformers ``BertModel``/``XLMRobertaModel`` on packed tokens.
 
@@ -122,7 +164,8 @@ class PackedEncoder:
         # XLM-R numbers positions from padding_idx + 1 (create_position_ids_from_input_ids).
         self.position_offset = int(config.pad_token_id) + 1 if config.model_type == "xlm-roberta" else 0
         self.layers = list(model.encoder.layer)
-        self.qkv: list[tuple[Any, Any]] = []
+        self.dtype = next(model.parameters()).dtype
+        weights: list[LayerWeights] = []
         # Plain tensors even when built under inference_mode (they become the model's parameters).
         with torch.inference_mode(False), torch.no_grad():
             for layer in self.layers:
@@ -133,21 +176,37 @@ class PackedEncoder:
                 for k, p in enumerate(parts):
                     p.weight.data = weight[k * h : (k + 1) * h]
                     p.bias.data = bias[k * h : (k + 1) * h]
-                self.qkv.append((weight, bias))
+                linears = (layer.attention.output.dense, layer.intermediate.dense, layer.output.dense)
+                pairs = [(m.weight, m.bias) for m in linears]
+                weights.append(LayerWeights((weight, bias), *pairs))
+        # Weights per matmul dtype: the model's own, and copies made once for another (bfloat16).
+        self._weights: dict[Any, list[LayerWeights]] = {self.dtype: weights}
 
     @property
     def n_layers(self) -> int:
         return len(self.layers)
 
-    def states(self, batch: PackedBatch, n_layers: int | None = None) -> Iterator[Any]:
+    def weights(self, dtype: Any) -> list[LayerWeights]:
+        """The linear layers' weights at ``dtype`` (cast once, then kept: autocast would recast per batch)."""
+        import torch
+
+        if dtype not in self._weights:
+            with torch.inference_mode(False), torch.no_grad():
+                self._weights[dtype] = [w.to(dtype) for w in self._weights[self.dtype]]
+        return self._weights[dtype]
+
+    def states(self, batch: PackedBatch, n_layers: int | None = None, matmul_dtype: Any = None) -> Iterator[Any]:
         """Packed (T x hidden) states: the embedding output, then each layer's output in turn.
 
-        ``n_layers`` stops after that many layers (word alignment reads a middle layer). Call
-        inside ``torch.inference_mode()`` (and an autocast context for bfloat16).
+        ``n_layers`` stops after that many layers (word alignment reads a middle layer).
+        ``matmul_dtype`` (e.g. torch.bfloat16) runs the linear layers, attention and GELU at that
+        dtype and keeps embeddings, residual sums and layer norms in the model's, as CPU autocast
+        does. Call inside ``torch.inference_mode()``.
         """
         import torch
         import torch.nn.functional as F
 
+        dtype = matmul_dtype or self.dtype
         emb = self.model.embeddings
         # The order of transformers' sums (word + type, then + position), for the same rounding.
         x = emb.word_embeddings(batch.ids) + emb.token_type_embeddings.weight[0]
@@ -155,20 +214,18 @@ class PackedEncoder:
         yield x
         b, longest, h, heads = batch.size, batch.longest, self.hidden, self.heads
         mask = (torch.arange(longest).unsqueeze(0) < batch.lengths.unsqueeze(1)).view(b, 1, 1, longest)
-        for k, layer in enumerate(self.layers[:n_layers]):
-            weight, bias = self.qkv[k]
-            qkv = F.linear(x, weight, bias)
+        for layer, w in zip(self.layers[:n_layers], self.weights(dtype), strict=False):
+            qkv = F.linear(x.to(dtype), *w.qkv)
             padded = qkv.new_zeros(b * longest, 3 * h)
             padded[batch.where] = qkv
             q, key, value = padded.view(b, longest, 3, heads, h // heads).permute(2, 0, 3, 1, 4)
             context = F.scaled_dot_product_attention(q, key, value, attn_mask=mask)
             context = context.transpose(1, 2).reshape(b * longest, h)[batch.where]
-            out = layer.attention.output
-            x = out.LayerNorm(out.dense(context) + x)
-            ffn = F.gelu(layer.intermediate.dense(x))
-            x = layer.output.LayerNorm(layer.output.dense(ffn) + x)
+            x = layer.attention.output.LayerNorm(F.linear(context, *w.attention_out) + x)
+            ffn = F.gelu(F.linear(x.to(dtype), *w.ffn_in))
+            x = layer.output.LayerNorm(F.linear(ffn, *w.ffn_out) + x)
             yield x
 
-    def last(self, batch: PackedBatch, n_layers: int | None = None) -> Any:
+    def last(self, batch: PackedBatch, n_layers: int | None = None, matmul_dtype: Any = None) -> Any:
         """The packed states after ``n_layers`` layers (all by default)."""
-        return deque(self.states(batch, n_layers), maxlen=1)[0]
+        return deque(self.states(batch, n_layers, matmul_dtype), maxlen=1)[0]

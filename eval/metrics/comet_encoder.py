@@ -79,8 +79,8 @@ class CometSentenceEncoder:
         return batch.mean(words)
 
     def embed(self, token_ids: Sequence[Sequence[int]]) -> list[Any]:
-        """One (hidden,) embedding per sentence of one packed batch (see ``token_budget_batches``).
+        """One (hidden,) embedding per sentence of one packed batch (see ``token_budget_batches``)."""
+        import torch
 
-        Call under ``torch.inference_mode()``.
-        """
-        return list(self._embed_batch(PackedBatch.of(token_ids)))
+        with torch.inference_mode():  # per thread: map_batches runs batches on worker threads
+            return list(self._embed_batch(PackedBatch.of(token_ids)))
