@@ -5,7 +5,8 @@ bf16) it measures, back to back in one process and ``--rounds`` times in turn so
 load, and keeps each item's best round:
 - two rooflines: GFLOP/s of torch.matmul on 2048 x 2048 matrices, and of the four GEMM shapes one
   encoder layer runs on a packed batch (tokens x hidden times hidden x 3 hidden for Q/K/V, x hidden,
-  x FFN, and tokens x FFN times FFN x hidden), weighted as the layer runs them;
+  x FFN, and tokens x FFN times FFN x hidden), weighted as the layer runs them; with several
+  threads each is the better of torch's intra-op threads and one single-threaded GEMM per thread;
 - e5 (the converted multilingual-e5-small) through the default padding-free forward (packed
   batches of --batch-tokens tokens) and through transformers' padded forward (length-sorted batches
   of --batch-size): sentences/s, useful GFLOP/s (2 x 21.2 M weight multiply-adds per token for the
@@ -52,20 +53,34 @@ def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
     return time.perf_counter() - wall, time.process_time() - cpu, out
 
 
-def gemm_seconds(shapes: list[tuple[int, int, int]], dtype_name: str, reps: int = 3) -> tuple[float, float, float]:
-    """Best-of-``reps`` wall and CPU seconds for running every (m, k, n) matmul once, and their FLOPs."""
+def gemm_seconds(
+    shapes: list[tuple[int, int, int]], dtype_name: str, side_by_side: int = 1, reps: int = 3
+) -> tuple[float, float, float]:
+    """Best-of-``reps`` wall and CPU seconds for running every (m, k, n) matmul once, and their FLOPs.
+
+    ``side_by_side`` > 1 runs that many copies at once, each on its own single-threaded torch
+    thread, the way the packed encoder uses several threads (eval.embedders.packed.map_batches).
+    """
     import torch
+
+    from eval.embedders.packed import map_batches
 
     dtype = torch.bfloat16 if dtype_name == "bf16" else torch.float32
     mats = [(torch.randn(m, k).to(dtype), torch.randn(k, n).to(dtype)) for m, k, n in shapes]
 
-    def run() -> None:
+    def once(_: list[int]) -> None:
         for a, b in mats:
             torch.matmul(a, b)
 
+    def run() -> None:
+        if side_by_side > 1:
+            list(map_batches(once, [[k] for k in range(side_by_side)]))
+        else:
+            once([])
+
     run()
     best = min((timed(run)[:2] for _ in range(reps)), key=lambda t: t[0])
-    return best[0], best[1], float(sum(2 * m * k * n for m, k, n in shapes))
+    return best[0], best[1], float(side_by_side * sum(2 * m * k * n for m, k, n in shapes))
 
 
 def layer_shapes(tokens: int, hidden: int, ffn: int) -> list[tuple[int, int, int]]:
@@ -117,8 +132,10 @@ def run_transformers(n: int, threads: int, batch_size: int, batch_tokens: int, r
         vectors: dict[str, Any] = {}
         for _ in range(rounds):
             for name, gemms in (("square", [(2048, 2048, 2048)]), ("shapes", shapes)):
-                wall, cpu, work = gemm_seconds(gemms, precision)
-                rates[name].append((work / wall / 1e9, work / cpu / 1e9 * threads))
+                # The roofline is the better of torch's own threading and one GEMM per thread.
+                for side_by_side in sorted({1, threads}):
+                    wall, cpu, work = gemm_seconds(gemms, precision, side_by_side)
+                    rates[name].append((work / wall / 1e9, work / cpu / 1e9 * threads))
             for path in times:
                 wall, cpu, vectors[path] = timed(partial(embed, bf16, path == "padded"))
                 times[path].append((wall, cpu))
