@@ -2,7 +2,7 @@
 
 Why not ``model.predict`` per system as ``comet-score`` does: systems share their sources and
 references, and RegressionMetric/ReferencelessRegression embed src, mt and ref *separately*. So
-we embed each unique sentence once (length-sorted batches, little padding), run COMET's own
+we embed each unique sentence once (padding-free token batches, eval.metrics.comet_encoder), run COMET's own
 estimator on the combined embeddings, and keep sentence embeddings and triple scores in the
 content-addressed cache: a rerun or a sweep recomputes nothing it has already scored. XCOMET /
 unified models read src+mt(+ref) as one sequence, so there only unique, uncached triples go
