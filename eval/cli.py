@@ -9,6 +9,7 @@ and the temporary folder of a killed run is removed by the next run.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -54,10 +55,15 @@ def run_tool(task: Callable[[], int]) -> int:
     the tool did not name is 4, Ctrl-C is 130. Never a traceback for bad input.
     """
     try:
-        return task()
+        code = task()
+        sys.stdout.flush()
+        return code
     except EvalError as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # the reader went away (``| head``): not an error, and no traceback at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 4

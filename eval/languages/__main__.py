@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from eval.errors import EvalError
 from eval.languages.capabilities import capability_table, format_table
 from eval.languages.codes import normalize_code
 
@@ -19,13 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("codes", nargs="*", default=["fr", "es", "en", "it", "ar"], help="BCP-47 codes")
     parser.add_argument("--apertium-bin", default="apertium")
     args = parser.parse_args(argv)
-    try:
+    from eval.cli import run_tool
+
+    def task() -> int:
         codes = [normalize_code(code, "command line") for code in args.codes]
-    except EvalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    print(format_table(capability_table(codes, args.apertium_bin)))
-    return 0
+        print(format_table(capability_table(codes, args.apertium_bin)))
+        return 0
+
+    return run_tool(task)
 
 
 if __name__ == "__main__":

@@ -1,25 +1,17 @@
-"""The one place of the meta package that turns an error into an exit code (2) and a one-line message,
-as ``eval.cli`` does for a run: a user never sees a traceback for bad input."""
+"""The meta tools' entry: a task that returns its Markdown, printed, through ``eval.cli.run_tool`` (the one
+place that turns an error into an exit code and a one-line message: a user never sees a traceback)."""
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
-
-from eval.errors import EvalError
 
 
 def run_tool(task: Callable[[], str]) -> int:
-    """Run ``task``; print what it returns, or the error on one line of stderr."""
-    try:
-        text = task()
-    except (EvalError, OSError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"error: {message}", file=sys.stderr)
-        return exc.exit_code if isinstance(exc, EvalError) else 2
-    try:
-        print(text, flush=True)
-    except BrokenPipeError:  # the reader went away (``| head``): not an error, and no traceback at exit
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
+    """Run ``task`` and print what it returns; an error is one line of stderr and its exit code."""
+    from eval.cli import run_tool as run_cli_tool
+
+    def printed() -> int:
+        print(task())
+        return 0
+
+    return run_cli_tool(printed)
