@@ -142,7 +142,6 @@ MANIFEST_KEYS: tuple[str, ...] = (
     "detector_stats",
     "config_fingerprint",  # eval.resume: a sweep job with the same fingerprint and a complete folder is skipped
     "xliff_findings",  # XLIFF versions re-emitted with ITS 2.0 findings (eval.formats)
-    "config_fingerprint",  # SHA-256 of the resolved config (eval.resume): a sweep re-run skips the job
     "systems",
     "reference",
     "stages_not_run",  # [{stage, reason}]: what the runner did not run and why
