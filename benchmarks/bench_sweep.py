@@ -1,6 +1,6 @@
 """A WMT-size job through the CLI: N segments × S systems, line-aligned, with BLEU/chrF/TER/adequacy and the
 detectors, cold (empty cache) and warm (the same job again), then a two-job sweep on the joblib launcher with 1
-and with 2 workers (warm cache).
+and with 2 workers, warm (the shared cache) and cold (each job its own empty cache: ``cache.dir=A,B``).
 
 The texts are the WMT21 TED MQM dev set (en→de, 171 segments, 13 systems, from ../shared/datasets), cycled to N
 segments and S systems; each cycle numbers its lines ("<k>. …") so no two segments are the same text and a cold
@@ -80,7 +80,20 @@ def main() -> None:
         sweep = ["--multirun", *common, "hydra/launcher=parallel", "bootstrap.seed=1,2", "resume=false"]
         one = run_eval([*sweep, "hydra.launcher.n_jobs=1"], "sweep of 2 jobs, joblib 1 worker").seconds
         two = run_eval([*sweep, "hydra.launcher.n_jobs=2", "threads=1"], "sweep of 2 jobs, joblib 2 workers").seconds
-        print(f"2 workers / 1 worker = {two / one:.2f}")
+        print(f"2 workers / 1 worker = {two / one:.2f} (warm jobs)")
+        cold_runs = []
+        for workers in (1, 2):
+            dirs = ",".join(str(out / f"cache-cold-{workers}-{job}") for job in "ab")  # each job starts empty
+            sweep_cold = [*(c for c in sweep if not c.startswith("cache.dir=")), f"cache.dir={dirs}"]
+            sweep_cold = [c for c in sweep_cold if not c.startswith("bootstrap.seed=")]
+            extra = ["threads=1"] if workers == 2 else []
+            label = f"sweep of 2 cold jobs, joblib {workers} worker{'s' if workers > 1 else ''}"
+            cold_runs.append(run_eval([*sweep_cold, f"hydra.launcher.n_jobs={workers}", *extra], label))
+        one_c, two_c = cold_runs
+        print(
+            f"2 workers / 1 worker = {two_c.seconds / one_c.seconds:.2f} wall, "
+            f"{two_c.cpu_seconds / one_c.cpu_seconds:.2f} CPU (cold jobs)"
+        )
 
 
 if __name__ == "__main__":
