@@ -155,11 +155,14 @@ def test_systems_judged_together_find_what_each_finds_alone(results: dict[str, A
 
     In bfloat16 (precision auto) an encoder batch of other texts moves a similarity in the fourth decimal
     (measured: en 'intelligence' 0.1397 together vs 0.1396 alone; it 'massimo' 0.1884 vs 0.1891, confidence
-    0.781 vs 0.780); the spans, their evidence's words and the counters may not move, the confidence and the
-    evidence numbers only within 2e-3."""
+    0.781 vs 0.780, and 0.782 vs 0.780 in a fresh clone); the spans, their evidence's words and the counters
+    may not move, the confidence and the evidence numbers only within 5e-3. Why that much: the numbers are
+    rounded (confidence to 3 decimals, so 0.7815 vs 0.7805 shows as 0.782 vs 0.780), and a calibrated
+    similarity (s - base) / (1 - base) magnifies a bfloat16 cosine error by 1 / (1 - base)."""
     from eval.detectors.mistranslation import MistranslationDetector, clear_memo
     from eval.embedders.e5 import E5Embedder
 
+    bound = 5e-3  # see the docstring
     beads = load_beads(DATA / "dgsn_aligned_beads.jsonl")
     emb = E5Embedder(model_dir=str(MODEL), layer=6, precision="auto")
     det = MistranslationDetector(embedder=emb, peers=beads)
@@ -175,11 +178,11 @@ def test_systems_judged_together_find_what_each_finds_alone(results: dict[str, A
             {**d, "evidence": None, "confidence": None} for d in want
         ], system
         for g, w in zip(got, want, strict=True):
-            assert g["confidence"] == pytest.approx(w["confidence"], abs=2e-3), system
+            assert g["confidence"] == pytest.approx(w["confidence"], abs=bound), system
             assert g["evidence"].keys() == w["evidence"].keys(), system
             for key, value in w["evidence"].items():
                 if isinstance(value, float):
-                    assert g["evidence"][key] == pytest.approx(value, abs=2e-3), (system, key)
+                    assert g["evidence"][key] == pytest.approx(value, abs=bound), (system, key)
                 else:
                     assert g["evidence"][key] == value, (system, key)
         assert together[system].stats == det.stats, system
