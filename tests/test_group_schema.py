@@ -5,25 +5,17 @@ from __future__ import annotations
 import typing
 
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from eval.config import CONF_DIR, register_resolvers
 from eval.errors import ConfigError
 from eval.group_schema import check_node, group_nodes, value_fits
 from eval.schema import validate_run_config
-
-register_resolvers()
+from tests.test_schema_and_keys import composed
 
 EVERY_METRIC = "metric=[bleu,chrf,chrfpp,ter,adequacy,comet-ref,comet-qe,xcomet]"
 EVERY_DETECTOR = (
     "detector=[mistranslation,names_numbers,omission_addition,terminology,untranslated,xcomet_spans,reference_edits]"
 )
-
-
-def composed(*overrides: str):  # type: ignore[no-untyped-def]
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        return compose("config", overrides=list(overrides))
 
 
 @pytest.mark.parametrize("embedder", ["e5", "use", "hf"])
