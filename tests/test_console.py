@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from eval.stages.state import progress_bar, warn_skipped
+from eval.stages.state import progress, warn_skipped
 
 
 def test_one_warning_per_reason_with_every_system(caplog: pytest.LogCaptureFixture) -> None:
@@ -24,7 +24,7 @@ def test_one_warning_per_reason_with_every_system(caplog: pytest.LogCaptureFixtu
 
 
 def test_detector_bar_names_the_detector_in_progress(capsys: pytest.CaptureFixture[str]) -> None:
-    bar = progress_bar(["a", "b"], "spans (4 pairs)", True, unit="detector", eta=False)
+    bar = progress(["a", "b"], "spans (4 pairs)", True, unit="detector", eta=False)
     for name in bar:
         bar.note(f"now {name}")
     err = capsys.readouterr().err
@@ -32,7 +32,7 @@ def test_detector_bar_names_the_detector_in_progress(capsys: pytest.CaptureFixtu
 
 
 def test_disabled_bar_is_silent(capsys: pytest.CaptureFixture[str]) -> None:
-    bar = progress_bar([1, 2], "metrics", False)
+    bar = progress([1, 2], "metrics", False)
     for item in bar:
         bar.note(str(item))
     assert list(bar) == [1, 2] and capsys.readouterr().err == ""

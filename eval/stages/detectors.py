@@ -8,7 +8,7 @@ from eval.cache import Cache
 from eval.config import instantiate_with
 from eval.detectors.base import Detector, Span
 from eval.embedders.base import Embedder
-from eval.stages.state import RunState, progress_bar
+from eval.stages.state import RunState, progress
 from eval.translators.base import Translator
 
 
@@ -58,7 +58,7 @@ def run_detectors(state: RunState, detectors: dict[str, Detector]) -> None:
     systems = {s.name: state.pairs[s.name] for s in state.systems}
     found: dict[str, list[Span]] = {name: [] for name in systems}
     n_pairs = sum(len(p) for p in systems.values())
-    bar = progress_bar(
+    bar = progress(
         list(detectors.items()), f"spans ({n_pairs} pairs)", bool(state.cfg.progress), unit="detector", eta=False
     )
     for name, detector in bar:

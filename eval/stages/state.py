@@ -125,17 +125,11 @@ class ProgressBar:
             self._bar.set_postfix_str(text, refresh=True)
 
 
-def progress_bar(
-    items: Iterable[Any], desc: str, enabled: bool, total: int | None = None, unit: str = "system", eta: bool = True
-) -> ProgressBar:
-    return ProgressBar(items, desc, enabled, total, unit, eta)
-
-
 def progress(
     items: Iterable[Any], desc: str, enabled: bool, total: int | None = None, unit: str = "system", eta: bool = True
-) -> Iterable[Any]:
+) -> ProgressBar:
     """The items, counted on a bar when ``enabled`` (see ProgressBar)."""
-    return progress_bar(items, desc, enabled, total, unit, eta)
+    return ProgressBar(items, desc, enabled, total, unit, eta)
 
 
 def ids_text(ids: Iterable[int]) -> str:
