@@ -48,13 +48,13 @@ class E5Embedder(TransformersEmbedder):
         precision: str = "float32",
     ) -> None:
         self.model_dir = resolve_path(model_dir)
-        self.batch_tokens = batch_tokens
         self._init_runtime(
             prefix=prefix,
             pooling="mean",
             layer=layer,
             batch_size=batch_size,
             max_length=max_length,
+            batch_tokens=batch_tokens,
             threads=threads,
             cache=cache,
             precision=precision,

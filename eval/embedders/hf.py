@@ -53,13 +53,13 @@ class HFEmbedder(TransformersEmbedder):
         if local_files_only is None:
             local_files_only = self.local_dir is not None or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
         self.local_files_only = local_files_only
-        self.batch_tokens = batch_tokens
         self._init_runtime(
             prefix=prefix,
             pooling=pooling,
             layer=layer,
             batch_size=batch_size,
             max_length=max_length,
+            batch_tokens=batch_tokens,
             threads=threads,
             cache=cache,
             precision=precision,

@@ -27,9 +27,8 @@ from eval.embedders.packed import (
     DEFAULT_BATCH_TOKENS,
     PackedBatch,
     PackedEncoder,
-    map_batches,
+    map_token_batches,
     packable,
-    token_budget_batches,
 )
 from eval.errors import ConfigError, ModelError
 
@@ -255,8 +254,7 @@ class TransformersEncoder:
                 vectors = batch.first(states) if pooling == "cls" else batch.mean(states)
                 return torch.nn.functional.normalize(vectors, p=2, dim=-1).numpy()
 
-        groups = list(token_budget_batches([len(i) for i in ids], self.batch_tokens))
-        for idx, vectors in zip(groups, map_batches(pooled, groups), strict=True):
+        for idx, vectors in map_token_batches(pooled, [len(i) for i in ids], self.batch_tokens):
             result[idx] = vectors
         return result
 
@@ -427,6 +425,7 @@ class TransformersEmbedder(Embedder):
         layer: int,
         batch_size: int,
         max_length: int,
+        batch_tokens: int,
         threads: int | None,
         cache: Cache | None,
         precision: str = "float32",
@@ -438,6 +437,7 @@ class TransformersEmbedder(Embedder):
         self.layer = layer
         self.batch_size = batch_size
         self.max_length = max_length
+        self.batch_tokens = batch_tokens
         self.threads = threads
         self.cache = cache
         self._loaded = []

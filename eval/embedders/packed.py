@@ -86,6 +86,14 @@ def map_batches(fn: Callable[[list[int]], T], groups: Sequence[list[int]]) -> It
         torch.set_num_threads(threads)
 
 
+def map_token_batches(
+    fn: Callable[[list[int]], T], lengths: Sequence[int], budget: int = DEFAULT_BATCH_TOKENS
+) -> Iterator[tuple[list[int], T]]:
+    """(indices, ``fn(indices)``) for each ``token_budget_batches`` group, run by ``map_batches``."""
+    groups = list(token_budget_batches(lengths, budget))
+    yield from zip(groups, map_batches(fn, groups), strict=True)
+
+
 @dataclass(frozen=True)
 class PackedBatch:
     """Token ids of several sentences laid end to end, with the bookkeeping to unpack them."""

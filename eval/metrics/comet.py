@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from eval.cache import Cache, content_key
-from eval.embedders.packed import map_batches, token_budget_batches
+from eval.embedders.packed import map_token_batches
 from eval.errors import ConfigError, MetricError, ModelError
 from eval.metrics import comet_model as cm
 from eval.metrics.base import Metric, MetricResult, ScoringInput
@@ -340,9 +340,8 @@ class CometMetric(Metric):
     ) -> Iterator[tuple[list[str], list[Any]]]:
         """(texts, embeddings) per batch: packed token batches, else COMET's padded length-sorted ones."""
         if packed is not None:
-            groups = list(token_budget_batches([len(i) for i in ids], packed.batch_tokens))
-            embedded = map_batches(lambda idx: packed.embed([ids[i] for i in idx]), groups)
-            for idx, rows in zip(groups, embedded, strict=True):
+            embed, lengths = packed.embed, [len(i) for i in ids]
+            for idx, rows in map_token_batches(lambda idx: embed([ids[i] for i in idx]), lengths, packed.batch_tokens):
                 yield [texts[i] for i in idx], rows
             return
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
