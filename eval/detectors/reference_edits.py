@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,21 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-z))
 
 
+def flagged_runs(flags: Sequence[bool], merge_gap: int = 0) -> list[list[int]]:
+    """Indices of each run of consecutive flagged words; runs separated by at most ``merge_gap`` unflagged
+    words become one run (its indices are the flagged words only). Shared with the naive baseline of
+    eval.meta, so that the detector and its baseline have one span shape."""
+    runs: list[list[int]] = []
+    for i, flagged in enumerate(flags):
+        if not flagged:
+            continue
+        if runs and i - runs[-1][-1] - 1 <= merge_gap:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
 def absent_runs(hyp_words: list[Word], ref_words: list[Word], merge_gap: int = 0) -> list[list[int]]:
     """Indices of each run of consecutive version words the reference lacks (case-folded).
 
@@ -92,24 +108,8 @@ def absent_runs(hyp_words: list[Word], ref_words: list[Word], merge_gap: int = 0
     raters mark phrases ("sehr schnell <v>er</v> kam" is rare; "<v>kam er sehr schnell</v>" common).
     """
     present = {w.text.casefold() for w in ref_words}
-    runs: list[list[int]] = []
-    current: list[int] = []
-    for i, w in enumerate(hyp_words):
-        if w.text.casefold() in present or not any(c.isalnum() for c in w.text):
-            if current:
-                runs.append(current)
-            current = []
-        else:
-            current.append(i)
-    if current:
-        runs.append(current)
-    merged: list[list[int]] = []
-    for run in runs:
-        if merged and run[0] - merged[-1][-1] - 1 <= merge_gap:
-            merged[-1] = merged[-1] + run
-        else:
-            merged.append(run)
-    return merged
+    absent = [w.text.casefold() not in present and any(c.isalnum() for c in w.text) for w in hyp_words]
+    return flagged_runs(absent, merge_gap)
 
 
 def _same_language(p: AlignedPair) -> bool:

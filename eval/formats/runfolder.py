@@ -39,8 +39,8 @@ def write_xliff_findings(
         for source in sources:
             if source.writeback:
                 by_file.setdefault(source.path, []).append(source)  # a file's <file> elements: one output
+        own = [s for s in spans if s.system == name]
         for parts in by_file.values():
-            own = [s for s in spans if s.system == name]
             path = write_back(parts, own, segment_ids, run_dir / WRITEBACK_DIR)
             written[str(path.relative_to(run_dir))] = parts[0].path.name
     return written

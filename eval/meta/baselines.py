@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Iterable, Mapping
 
+from eval.detectors.reference_edits import flagged_runs
 from eval.meta.spanmatch import CharSpan, SegmentRef
 
 _WORD = re.compile(r"\w+")
@@ -22,21 +23,9 @@ def absent_word_runs(hyp: str, ref: str, merge_gap: int = 0) -> list[tuple[int, 
     runs separated by at most ``merge_gap`` reference words are one span (the phrase shape a detector
     may use: its baseline must have the same shape, or span counting alone would separate them)."""
     ref_words = {m.group().casefold() for m in _WORD.finditer(ref)}
-    runs: list[tuple[int, int]] = []
-    current: tuple[int, int] | None = None
-    present_since = 0  # reference words since the current run's last absent word
-    for m in _WORD.finditer(hyp):
-        if m.group().casefold() in ref_words:
-            present_since += 1
-            if current and present_since > merge_gap:
-                runs.append(current)
-                current = None
-        else:
-            current = (current[0], m.end()) if current else (m.start(), m.end())
-            present_since = 0
-    if current:
-        runs.append(current)
-    return runs
+    words = list(_WORD.finditer(hyp))
+    runs = flagged_runs([w.group().casefold() not in ref_words for w in words], merge_gap)
+    return [(words[run[0]].start(), words[run[-1]].end()) for run in runs]
 
 
 def edit_spans(hyps: Mapping[SegmentRef, str], refs: Mapping[int, str], merge_gap: int = 0) -> list[CharSpan]:
