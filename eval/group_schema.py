@@ -18,7 +18,7 @@ from typing import Any, Literal
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from eval.errors import ConfigError
-from eval.schema import type_ok
+from eval.schema import KIND, type_ok
 
 GROUPS_OF_MANY = ("metric", "detector")  # cfg.metric.<name>, cfg.detector.<name>
 GROUPS_OF_ONE = ("embedder", "translator")
@@ -45,9 +45,10 @@ def _describe(tp: Any) -> str:
         return "one of " + ", ".join("null" if a is None else str(a) for a in args)
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_describe(a) for a in args)
-    words = {bool: "true or false", int: "an integer", float: "a number", str: "a string", type(None): "null"}
-    if tp in words:
-        return words[tp]
+    if tp is type(None):
+        return "null"
+    if tp in (bool, int, float, str):
+        return KIND[tp]
     if origin in (list, tuple) or tp in (list, tuple):
         return "a list"
     if origin is dict or tp is dict:

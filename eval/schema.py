@@ -102,7 +102,8 @@ class RunSchema:
     bootstrap: BootstrapSchema = field(default_factory=BootstrapSchema)
 
 
-_KIND = {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list"}
+#: A plain type in the words of an error message (shared with eval.group_schema).
+KIND = {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list"}
 
 
 def _base(tp: Any) -> tuple[Any, bool]:
@@ -136,7 +137,7 @@ def allowed(f: dataclasses.Field[Any], tp: Any, nullable: bool) -> str:
     if meta.get("choices"):
         what = "one of " + ", ".join(meta["choices"])
     else:
-        what = _KIND.get(tp, str(tp))
+        what = KIND.get(tp, str(tp))
         low, high = meta.get("low"), meta.get("high")
         if low is not None and high is not None:
             what += f" from {low:g} to {high:g}"
