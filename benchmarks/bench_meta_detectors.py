@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--docs", nargs="+")
     parser.add_argument(
         "--detectors",
-        default="[mistranslation,names_numbers,omission_addition,terminology,untranslated,reference_edits]",
+        default="[mistranslation,names_numbers,omission_addition,terminology,untranslated,reference_edits,qa_checks]",
     )
     args = parser.parse_args()
     from eval.meta.build import build_line_aligned
