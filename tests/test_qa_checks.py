@@ -97,3 +97,14 @@ def test_no_false_alarm_on_the_dgsn_versions() -> None:
     beads = load_beads(DATA / "dgsn_aligned_beads.jsonl")
     det = QAChecksDetector()
     assert [s for system in sorted(beads) for s in det.detect(beads[system])] == []
+
+
+def test_xliff_write_back_gives_each_check_its_its_type() -> None:
+    from eval.formats.writeback import its_comment, its_type
+
+    (repeat,) = _found("Le chat.", "El el gato.", "repeated_word")
+    (omitted,) = _found("Cliquez {0}.", "Haga clic.", "placeholder")
+    assert (its_type(repeat), its_type(omitted)) == ("duplication", "markup")
+    assert "qa_checks repeated_word" in its_comment(repeat)
+    other = Span("v", "es", [0], [0], repeat.hyp, None, "fluency", "minor", "xcomet_spans", 0.5, {"check": "x"})
+    assert its_type(other) == "grammar"  # another detector's evidence is not read as a QA check

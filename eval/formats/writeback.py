@@ -28,14 +28,30 @@ ITS_TYPES = {
     "terminology": "terminology",
     "fluency": "grammar",
 }
+#: qa_checks names its check in ``evidence["check"]``; ITS has a finer type for each than its category's.
+ITS_CHECK_TYPES = {
+    "repeated_word": "duplication",
+    "unpaired_bracket": "typographical",
+    "end_punctuation": "typographical",
+    "mixed_script": "characters",
+    "mojibake": "characters",
+    "placeholder": "markup",
+}
 #: MQM severity → ITS locQualityIssueSeverity (0-100, higher is worse).
 ITS_SEVERITY = {"minor": "30", "major": "70", "critical": "100"}
+
+
+def its_type(span: Span) -> str:
+    """The ITS locQualityIssueType of a span: its QA check's type when it has one, else its category's."""
+    check = span.evidence.get("check") if span.detector == "qa_checks" else None
+    return ITS_CHECK_TYPES.get(str(check), ITS_TYPES.get(span.category, "other"))
 
 
 def its_comment(span: Span) -> str:
     """What a reviewer reads in the CAT tool: the category, the reference words and the detector."""
     ref = f"reference “{span.ref.text}”" if span.ref is not None else "not in the reference"
-    return f"{span.category}: {ref} ({span.detector}, confidence {span.confidence:.2f})"
+    check = f" {span.evidence['check']}" if span.detector == "qa_checks" and "check" in span.evidence else ""
+    return f"{span.category}: {ref} ({span.detector}{check}, confidence {span.confidence:.2f})"
 
 
 def _mrk(target: etree._Element, span: Span, serial: int) -> etree._Element:
@@ -46,7 +62,7 @@ def _mrk(target: etree._Element, span: Span, serial: int) -> etree._Element:
         mrk.set("type", "its:any")
     else:
         mrk.set("mtype", "x-its")
-    mrk.set(f"{{{ITS_NS}}}locQualityIssueType", ITS_TYPES.get(span.category, "other"))
+    mrk.set(f"{{{ITS_NS}}}locQualityIssueType", its_type(span))
     mrk.set(f"{{{ITS_NS}}}locQualityIssueComment", its_comment(span))
     mrk.set(f"{{{ITS_NS}}}locQualityIssueSeverity", ITS_SEVERITY.get(span.severity, "50"))
     return mrk
