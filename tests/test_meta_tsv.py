@@ -107,3 +107,9 @@ def test_meta_tool_output_into_head_is_not_a_traceback() -> None:
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0 and err == "", err
+
+
+def test_critical_weighs_as_major_unless_non_translation() -> None:
+    assert penalty("Accuracy/Mistranslation", "Critical") == 5.0
+    assert penalty("Non-translation!", "Critical") == 25.0
+    assert penalty("Other", "Neutral") == 0.0

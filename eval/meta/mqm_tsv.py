@@ -181,11 +181,12 @@ def read_mqm_tsv(path: str | Path) -> MqmRatings:
 
 def penalty(category: str, severity: str) -> float:
     """Freitag et al. (2021) weights: Major 5, Minor 1, Minor Fluency/Punctuation 0.1,
-    Non-translation 25 (whatever its severity); anything else (e.g. Neutral) 0."""
+    Non-translation 25 (whatever its severity); Critical (WMT22+ releases) counts as Major;
+    anything else (e.g. Neutral) 0."""
     cat, sev = category.strip().lower(), severity.strip().lower()
     if cat.startswith("non-translation"):
         return 25.0
-    if sev == "major":
+    if sev in ("major", "critical"):
         return 5.0
     if sev == "minor":
         return 0.1 if cat == "fluency/punctuation" else 1.0
