@@ -125,3 +125,59 @@ def test_word_vectors_are_unit_means_of_the_overlapping_subwords() -> None:
     got = word_vectors(st, [(0, 6), (7, 14), (6, 7), (0, 3)])
     assert np.allclose(got, [[0.9486833, 0.3162278], [0.7071068, 0.7071068], [0.0, 0.0], [1.0, 0.0]])
     assert word_vectors(st, []).shape == (0, 2)
+
+
+def test_words_of_gives_each_han_and_kana_character_a_unit_and_keeps_latin_runs() -> None:
+    zh = "我们今天去了北京，买了3本book。"
+    assert [w.text for w in words_of(zh)] == [
+        "我",
+        "们",
+        "今",
+        "天",
+        "去",
+        "了",
+        "北",
+        "京",
+        "买",
+        "了",
+        "3",
+        "本",
+        "book",
+    ]
+    ja = "私は東京タワーに行きました"
+    assert [w.text for w in words_of(ja)][:7] == ["私", "は", "東", "京", "タ", "ワ", "ー"]
+    assert [w.text for w in words_of("COVID-19疫情 한국어 문장")] == [
+        "COVID-19",
+        "疫",
+        "情",
+        "한국어",
+        "문장",
+    ]  # Hangul: spaced
+    for text in (zh, ja):
+        for w in words_of(text):
+            assert text[w.start : w.end] == w.text
+
+
+def test_chinese_departures_are_the_changed_characters_not_the_clause() -> None:
+    from eval.detectors.reference_edits import absent_runs
+
+    ref, hyp = words_of("我们今天去了北京。"), words_of("我们昨天去了上海。")
+    assert [[hyp[i].text for i in run] for run in absent_runs(hyp, ref)] == [["昨"], ["上", "海"]]
+
+
+@pytest.mark.skipif(not (E5_DIR / "tokenizer.json").is_file(), reason="e5 not converted (make setup)")
+def test_e5_subwords_of_chinese_give_every_character_unit_a_vector() -> None:
+    """XLM-R's pieces span several Han characters ("▁我们"); a unit inside a piece takes that piece's state
+    (``word_vectors``, what reference_edits reads), so no unit is left without a vector."""
+    from tokenizers import Tokenizer
+
+    from eval.detectors.wordlinks import word_vectors
+
+    text = "我们去了北京 and Paris"
+    words = words_of(text)
+    offsets = Tokenizer.from_file(str(E5_DIR / "tokenizer.json")).encode(text).offsets
+    assert any(end - start > 1 for start, end in offsets[1:3])  # multi-character pieces: the case tested
+    states = TokenStates(text, np.eye(len(offsets), dtype=np.float32), offsets)
+    vecs = word_vectors(states, [(w.start, w.end) for w in words])
+    assert (np.linalg.norm(vecs, axis=1) > 0.99).all()
+    assert np.allclose(vecs[0], vecs[1])  # 我 and 们 share the piece 我们

@@ -220,6 +220,8 @@ def test_absent_word_runs() -> None:
     # merged across at most one reference word ("den"), the detector's phrase shape; two words split it
     assert absent_word_runs("ein Hund der frisst den Knochen", "der Hund den", merge_gap=1) == [(0, 3), (13, 31)]
     assert absent_word_runs("ein Hund der frisst den Knochen", "der Hund den") == [(0, 3), (13, 19), (24, 31)]
+    # Chinese: the changed characters, not the whole clause (one \\w+ run)
+    assert absent_word_runs("我们昨天去了上海。", "我们今天去了北京。") == [(2, 3), (6, 8)]
 
 
 def test_cli_prints_tables_and_refuses_other_texts(

@@ -29,6 +29,12 @@ Method = Literal["mutual_argmax", "itermax"]
 _CHAR = r"[\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]"
 _TOKEN = re.compile(rf"{_CHAR}+(?:(?:['’]|[-‐‑](?={_CHAR})|(?<=\d)[.,](?=\d)){_CHAR}+)*")
 _APOSTROPHE = re.compile(r"['’]")
+# Scripts written without spaces between words: Han (CJK ideographs, extension A, compatibility), Hiragana,
+# Katakana (with its phonetic extensions and the halfwidth forms). Each character is a word unit, as
+# sacrebleu's zh tokenizer and character-level MQM ratings treat them; Latin/digit runs inside stay whole.
+# Hangul is written with spaces and is not here; Thai and Lao (no spaces, but vowels that combine) are not
+# handled: a Thai clause stays one word.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 # Elided articles/pronouns/prepositions that attach to the next word (fr, it): split after them.
 _ELISIONS = frozenset(
     {
@@ -59,7 +65,8 @@ class WordLink:
 
 def words_of(text: str) -> list[Word]:
     """Words with offsets: Unicode letters/digits/marks, hyphenated words and numbers kept whole,
-    French/Italian elisions ("d'", "l'", "qu'", "dell'") split off as words of their own."""
+    French/Italian elisions ("d'", "l'", "qu'", "dell'") split off as words of their own, and each Han,
+    Hiragana or Katakana character a word of its own (those scripts put no space between words)."""
     words: list[Word] = []
     for match in _TOKEN.finditer(text):
         start, token = match.start(), match.group(0)
@@ -69,7 +76,23 @@ def words_of(text: str) -> list[Word]:
                 words.append(Word(token[pos : apo.end()], start + pos, start + apo.end()))
                 pos = apo.end()
         words.append(Word(token[pos:], start + pos, start + len(token)))
-    return words
+    return [unit for word in words for unit in character_units(word)]
+
+
+def character_units(word: Word) -> list[Word]:
+    """A word with characters of an unspaced script, as one unit per such character and the runs between."""
+    if not _UNSPACED.search(word.text):
+        return [word]
+    units, run = [], 0
+    for i, ch in enumerate(word.text):
+        if _UNSPACED.match(ch):
+            if i > run:
+                units.append(Word(word.text[run:i], word.start + run, word.start + i))
+            units.append(Word(ch, word.start + i, word.start + i + 1))
+            run = i + 1
+    if run < len(word.text):
+        units.append(Word(word.text[run:], word.start + run, word.end))
+    return units
 
 
 def _word_index(words: Sequence[Word], offsets: Sequence[tuple[int, int]]) -> np.ndarray:

@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Iterable, Mapping
 
+from eval.align.words import Word, character_units
 from eval.detectors.reference_edits import flagged_runs
 from eval.meta.spanmatch import CharSpan, SegmentRef
 
@@ -22,10 +23,15 @@ def absent_word_runs(hyp: str, ref: str, merge_gap: int = 0) -> list[tuple[int, 
     """(start, end) of each run of consecutive hypothesis words that the reference does not contain;
     runs separated by at most ``merge_gap`` reference words are one span (the phrase shape a detector
     may use: its baseline must have the same shape, or span counting alone would separate them)."""
-    ref_words = {m.group().casefold() for m in _WORD.finditer(ref)}
-    words = list(_WORD.finditer(hyp))
-    runs = flagged_runs([w.group().casefold() not in ref_words for w in words], merge_gap)
-    return [(words[run[0]].start(), words[run[-1]].end()) for run in runs]
+    ref_words = {w.text.casefold() for w in _units(ref)}
+    words = _units(hyp)
+    runs = flagged_runs([w.text.casefold() not in ref_words for w in words], merge_gap)
+    return [(words[run[0]].start, words[run[-1]].end) for run in runs]
+
+
+def _units(text: str) -> list[Word]:
+    """``\\w+`` words, each Han/Kana character a unit of its own (as in ``eval.align.words.words_of``)."""
+    return [u for m in _WORD.finditer(text) for u in character_units(Word(m.group(), m.start(), m.end()))]
 
 
 def edit_spans(hyps: Mapping[SegmentRef, str], refs: Mapping[int, str], merge_gap: int = 0) -> list[CharSpan]:
