@@ -71,6 +71,20 @@ def test_flags_what_peers_do_not_share_and_skips_other_languages() -> None:
     assert out["en"].skipped is not None and "reference in the version's language (en)" in out["en"].skipped
 
 
+def test_a_lone_system_gets_the_training_mean_for_the_peer_features() -> None:
+    """One version of a segment has no peers: its support features are absent, and the calibration reads
+    them at their training mean (a neutral value), so the spans come from the other features alone."""
+    det = ReferenceEditsDetector(calibration=CAL, threshold=0.4, major_threshold=0.8)
+    out = det.detect_systems({"d": [_pair("d", HYPS["d"])]})
+    assert [s.hyp.text if s.hyp else None for s in out["d"].spans] == ["fragen", "Katze"]
+    for span in out["d"].spans:
+        assert "support_min" not in span.evidence["features"]
+        assert span.confidence == pytest.approx(0.5) and span.severity == "minor"  # sigmoid(0): the mean
+    many = {f"s{i}": [_pair(f"s{i}", HYPS["b"] if i % 2 else HYPS["a"])] for i in range(20)}
+    spans = det.detect_systems(many)["s1"].spans
+    assert [s.evidence["features"]["support_min"] for s in spans] == [pytest.approx(9 / 19, abs=1e-4)]
+
+
 def test_calibration_errors() -> None:
     with pytest.raises(ConfigError, match="lacks"):
         Calibration.from_dict({"weights": {}})
