@@ -113,3 +113,26 @@ def test_critical_weighs_as_major_unless_non_translation() -> None:
     assert penalty("Accuracy/Mistranslation", "Critical") == 5.0
     assert penalty("Non-translation!", "Critical") == 25.0
     assert penalty("Other", "Neutral") == 0.0
+
+
+def test_a_segment_rated_by_several_raters_averages_their_penalties() -> None:
+    """WMT20-style releases rate each output by 3 raters: the segment's penalty is their mean (Freitag et al.),
+    and the ceiling pairs those raters on the one output."""
+    from eval.meta.ceiling import rater_agreement
+
+    rows = [
+        "A\td\t1\t1\tr1\tThe dog.\tEl <v>perro</v>.\tAccuracy/Mistranslation\tMajor\t",
+        "A\td\t1\t1\tr2\tThe dog.\tEl <v>perro</v>.\tAccuracy/Mistranslation\tMinor\t",
+        "A\td\t1\t1\tr3\tThe dog.\tEl perro.\tNo-error\tNo-error\t",
+        "B\td\t1\t1\tr1\tThe dog.\tEl can.\tNo-error\tNo-error\t",
+        "C\td\t1\t1\tr2\tThe dog.\tEl can.\tNo-error\tNo-error\t",
+    ]
+    ratings = parse_mqm_tsv(HEADER + "\n".join(rows) + "\n", "multi.tsv")
+    seg = ratings.outputs["A"][SegmentKey("d", 1)]
+    assert (seg.rater, seg.raters) == ("r1", ["r1", "r2", "r3"])
+    assert segment_penalty(seg) == pytest.approx((5.0 + 1.0 + 0.0) / 3)
+    assert segment_penalty(ratings.outputs["B"][SegmentKey("d", 1)]) == 0.0
+    pairs, overlap, _ = rater_agreement(ratings, ["A", "B", "C"], ratings.segments)
+    assert pairs == 6 + 2  # A: 3 raters, ordered pairs; B and C: identical text, r1 vs r2 both ways
+    # r1 and r2 mark the same word, r3 nothing: 2 of the 4 spans marked in a pair are matched, either way
+    assert (overlap.precision, overlap.recall) == (pytest.approx(0.5), pytest.approx(0.5))

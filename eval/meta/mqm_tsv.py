@@ -53,7 +53,11 @@ class HumanError:
 
 @dataclass
 class SystemSegment:
-    """One system's output for one segment and the errors its rater found (empty: no error)."""
+    """One system's output for one segment and the errors its raters found (empty: no error).
+
+    ``rater`` is the first rater of the segment; ``raters`` all of them, in file order. Most releases
+    have one rater per system and segment; some rate every segment by several (WMT20: 3), whose errors
+    are all in ``errors`` (each names its rater) and whose penalties ``segment_penalty`` averages."""
 
     system: str
     key: SegmentKey
@@ -62,6 +66,11 @@ class SystemSegment:
     source: str
     target: str
     errors: list[HumanError] = field(default_factory=list)
+    raters: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.raters:
+            self.raters = [self.rater]
 
 
 @dataclass
@@ -154,6 +163,8 @@ def parse_mqm_tsv(raw: str, path: str, sha256: str = "") -> MqmRatings:
             raise InputError(
                 f"{where}: {system} {key.doc} segment {key.doc_id} has a different text than on an earlier row"
             )
+        if get["rater"] not in seg.raters:
+            seg.raters.append(get["rater"])
         category, severity = get["category"].strip(), get["severity"].strip()
         if category.lower() == NO_ERROR or severity.lower() == NO_ERROR:
             continue
@@ -194,5 +205,6 @@ def penalty(category: str, severity: str) -> float:
 
 
 def segment_penalty(seg: SystemSegment) -> float:
-    """A segment's human MQM penalty: the sum of its errors' weights (lower is better)."""
-    return sum(penalty(e.category, e.severity) for e in seg.errors)
+    """A segment's human MQM penalty (lower is better): the sum of its errors' weights, averaged over its
+    raters when several rated it (Freitag et al. 2021 average the raters' scores)."""
+    return sum(penalty(e.category, e.severity) for e in seg.errors) / max(1, len(seg.raters))
