@@ -131,14 +131,15 @@ def test_packed_encoder_equals_comet_predict(ckpts: dict[str, Path], systems: Sy
     with torch.inference_mode():
         theirs = model.get_sentence_embedding(inputs["input_ids"], inputs["attention_mask"])
         ours = torch.stack(CometSentenceEncoder(model).embed(ids))
-    torch.testing.assert_close(ours, theirs, atol=1e-6, rtol=0)
+    # Packed and padded matmuls sum in different orders: a few float32 ulps apart (1.2e-6 seen in CI), no more.
+    torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=0)
 
     metric = CometMetric("ref", str(ckpts["ref"]), use_cache=False, progress=False)
     results = metric.score_many(_inputs(systems))
     assert any(e.model is m for e in cmod._SENTENCE_ENCODERS.values() for m in cmod._MODELS.values())
     samples = [{"src": s, "mt": m, "ref": r} for hyp in hyps for s, m, r in zip(srcs, hyp, refs, strict=True)]
     golden = model.predict(samples, batch_size=4, gpus=0, progress_bar=False).scores
-    assert np.allclose([x for res in results for x in res.segments], golden, atol=1e-6, rtol=0)
+    assert np.allclose([x for res in results for x in res.segments], golden, atol=1e-5, rtol=0)
     metric.close()
 
 
