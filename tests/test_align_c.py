@@ -109,9 +109,11 @@ def test_c_rejects_inconsistent_buffers() -> None:
         gather_dots(left, left, 3, np.zeros(2, np.int64), np.full((2, 2), 4, np.int64), np.zeros(4))
     with pytest.raises(ValueError, match="inconsistent"):
         gather_dots(left, left, 3, np.zeros(2, np.int64), np.zeros((2, 2), np.int64), np.zeros(3))
-    cos, weights, scale = np.zeros((5, 4), np.float32), np.ones(5), np.ones(3)
-    with pytest.raises(ValueError, match="inconsistent"):  # 3 windows of 4 sentences need 6 rows
-        mean_window_knn_sums(cos, weights, 4, 4, scale, np.zeros(4), scale, 2, np.zeros(3))
+    cos, weights, scale = np.zeros((5, 4), np.float32), np.ones(5), np.ones((2, 3))
+    with pytest.raises(ValueError, match="increasing sizes"):
+        mean_window_knn_sums(cos, weights, 4, np.array([3, 2]), scale, np.zeros(4), scale, 2, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="inconsistent"):  # 2 sizes x 3 starts of scales, out for 2 starts
+        mean_window_knn_sums(cos, weights, 4, np.array([1, 2]), scale, np.zeros(4), scale, 2, np.zeros((2, 2)))
 
 
 @pytest.mark.skipif(

@@ -121,6 +121,24 @@ static inline void keep_top(double *top, Py_ssize_t *have, Py_ssize_t take, doub
     top[at] = v;
 }
 
+/* keep_top over a row, 16 values at a time: a chunk whose maximum does not beat the current take-th
+ * largest is skipped (after the first few chunks almost all are), the same result as keep_top on every
+ * value. The maxima vectorise; float and double rows. */
+#define DEFINE_SCAN_TOP(NAME, T)                                                                       \
+    MULTIVERSIONED                                                                                     \
+    static void NAME(const T *row, Py_ssize_t n, double *top, Py_ssize_t *have, Py_ssize_t take) {     \
+        Py_ssize_t c = 0;                                                                              \
+        for (; c + 16 <= n; c += 16) {                                                                 \
+            T mx = row[c];                                                                             \
+            for (int l = 1; l < 16; l++) mx = row[c + l] > mx ? row[c + l] : mx;                       \
+            if (*have == take && !((double)mx > top[take - 1])) continue;                              \
+            for (int l = 0; l < 16; l++) keep_top(top, have, take, (double)row[c + l]);                \
+        }                                                                                              \
+        for (; c < n; c++) keep_top(top, have, take, (double)row[c]);                                  \
+    }
+DEFINE_SCAN_TOP(scan_top_f, float)
+DEFINE_SCAN_TOP(scan_top_d, double)
+
 /* knn_sums(block, take, out): for each row of the float32 matrix block (R x C, C >= take), the sum
  * in float64 of its take - 1 largest values after the largest, added from the 2nd largest down (the
  * order of knn_mean's argmax passes, so the same sum to the bit). */
@@ -142,7 +160,7 @@ static PyObject *knn_sums(PyObject *Py_UNUSED(self), PyObject *args) {
         const float *x = block + r * n_cols;
         double top[64]; /* descending; ties keep every copy, as repeated argmax passes do */
         Py_ssize_t have = 0;
-        for (Py_ssize_t c = 0; c < n_cols; c++) keep_top(top, &have, take, (double)x[c]);
+        scan_top_f(x, n_cols, top, &have, take);
         double total = 0.0;
         for (Py_ssize_t k = 1; k < take; k++) total += top[k];
         out[r] = total;
@@ -217,72 +235,87 @@ done:
     return result;
 }
 
-/* One mean window's cosines with every column: row[c] = ((sum over its size sentences of weight x
- * cos) * inv_norm - offset[c]) * inv_centred, summed in double (vectorised: no running sums, so no
- * drift). */
+/* acc[c] += weight x cos[c]: a window grown by one sentence (double sums, vectorised). */
 MULTIVERSIONED
-static void window_row(double *row, const float *cos, const double *wt, Py_ssize_t size, Py_ssize_t n_cols,
-                       double inv_norm, const double *off, double inv_centred) {
-    for (Py_ssize_t c = 0; c < n_cols; c++) row[c] = 0.0;
-    for (Py_ssize_t i = 0; i < size; i++) {
-        const float *x = cos + i * n_cols;
-        const double weight = wt[i];
-        for (Py_ssize_t c = 0; c < n_cols; c++) row[c] += weight * (double)x[c];
-    }
-    for (Py_ssize_t c = 0; c < n_cols; c++) row[c] = (row[c] * inv_norm - off[c]) * inv_centred;
+static void add_row(double *acc, const float *cos, double weight, Py_ssize_t n_cols) {
+    for (Py_ssize_t c = 0; c < n_cols; c++) acc[c] += weight * (double)cos[c];
 }
 
-/* mean_window_knn_sums(cos, weights, n_cols, size, inv_norm, offset, inv_centred, take, out)
+/* row[c] = (acc[c] * inv_norm - offset[c]) * inv_centred: the window's cosines with every column. */
+MULTIVERSIONED
+static void centred_row(double *row, const double *acc, Py_ssize_t n_cols, double inv_norm, const double *off,
+                        double inv_centred) {
+    for (Py_ssize_t c = 0; c < n_cols; c++) row[c] = (acc[c] * inv_norm - off[c]) * inv_centred;
+}
+
+/* mean_window_knn_sums(cos, weights, n_cols, sizes, inv_norm, offset, inv_centred, take, out)
  *
- * kNN sums of mean windows without a matmul per window size. cos: float32[R x C], the cosines of R
- * consecutive sentences with the C sentences of the other side; weights: float64[R], their lengths.
- * Window w (sentences w..w+size-1) has the cosine ((sum of weights x cos rows) * inv_norm[w] -
- * offset[c]) * inv_centred[w] with column c (its length-weighted sum, normalised, minus the side's
- * mean, normalised). out[w]: the sum of the 2nd..take-th largest of those cosines, as knn_sums. */
+ * kNN sums of mean windows of several sizes without a matmul per size. cos: float32[R x C], the
+ * cosines of R consecutive sentences with the C sentences of the other side; weights: float64[R], their
+ * lengths; sizes: int64[S], increasing. The window of size sizes[k] starting at w has the cosine
+ * ((sum of weights x cos rows) * inv_norm[k, w] - offset[c]) * inv_centred[k, w] with column c (its
+ * length-weighted sum, normalised, minus the side's mean, normalised). out[k, w] (float64[S x W]):
+ * the sum of the 2nd..take-th largest of those cosines, as knn_sums; W window starts, those that do not
+ * fit in R rows left untouched. Each start's windows grow one sentence at a time, so all sizes cost
+ * one pass over the largest one's rows. */
 static PyObject *mean_window_knn_sums(PyObject *Py_UNUSED(self), PyObject *args) {
-    Py_buffer cos_b, wt_b, inv_b, off_b, cen_b, out_b;
-    Py_ssize_t n_cols, size, take;
-    if (!PyArg_ParseTuple(args, "y*y*nny*y*y*nw*", &cos_b, &wt_b, &n_cols, &size, &inv_b, &off_b, &cen_b, &take,
+    Py_buffer cos_b, wt_b, sizes_b, inv_b, off_b, cen_b, out_b;
+    Py_ssize_t n_cols, take;
+    if (!PyArg_ParseTuple(args, "y*y*ny*y*y*y*nw*", &cos_b, &wt_b, &n_cols, &sizes_b, &inv_b, &off_b, &cen_b, &take,
                           &out_b))
         return NULL;
     PyObject *result = NULL;
-    double *row = NULL;
+    double *acc = NULL;
     const float *cos = (const float *)cos_b.buf;
     const double *wt = (const double *)wt_b.buf;
+    const int64_t *sizes = (const int64_t *)sizes_b.buf;
     const double *inv = (const double *)inv_b.buf;
     const double *off = (const double *)off_b.buf;
     const double *cen = (const double *)cen_b.buf;
     double *out = (double *)out_b.buf;
-    Py_ssize_t n_win = out_b.len / 8, n_rows = wt_b.len / 8;
-    if (cos_b.len % 4 || wt_b.len % 8 || inv_b.len % 8 || off_b.len % 8 || cen_b.len % 8 || out_b.len % 8 ||
-        n_cols <= 0 || size < 1 || take < 1 || take > 64 || take > n_cols || inv_b.len != out_b.len ||
-        cen_b.len != out_b.len || off_b.len / 8 != n_cols || cos_b.len / 4 != n_rows * n_cols ||
-        n_rows < n_win + size - 1) {
-        PyErr_SetString(PyExc_ValueError, "mean_window_knn_sums: inconsistent buffers (1 <= take <= 64)");
+    Py_ssize_t n_rows = wt_b.len / 8, n_sizes = sizes_b.len / 8;
+    Py_ssize_t n_win = n_sizes > 0 ? out_b.len / 8 / n_sizes : 0;
+    int ok = !(cos_b.len % 4 || wt_b.len % 8 || sizes_b.len % 8 || inv_b.len % 8 || off_b.len % 8 || cen_b.len % 8 ||
+               out_b.len % 8) &&
+             n_cols > 0 && n_sizes > 0 && take >= 1 && take <= 64 && take <= n_cols && inv_b.len == out_b.len &&
+             cen_b.len == out_b.len && out_b.len / 8 == n_sizes * n_win && off_b.len / 8 == n_cols &&
+             cos_b.len / 4 == n_rows * n_cols;
+    for (Py_ssize_t k = 0; ok && k < n_sizes; k++) ok = sizes[k] >= 1 && (k == 0 || sizes[k] > sizes[k - 1]);
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError,
+                        "mean_window_knn_sums: inconsistent buffers (increasing sizes >= 1, 1 <= take <= 64)");
         goto done;
     }
-    row = (double *)malloc(sizeof(double) * (size_t)n_cols);
-    if (!row) {
+    acc = (double *)malloc(sizeof(double) * 2 * (size_t)n_cols);
+    if (!acc) {
         PyErr_NoMemory();
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS
+    double *row = acc + n_cols;
     for (Py_ssize_t w = 0; w < n_win; w++) {
-        window_row(row, cos + w * n_cols, wt + w, size, n_cols, inv[w], off, cen[w]);
-        double top[64];
-        Py_ssize_t have = 0;
-        for (Py_ssize_t c = 0; c < n_cols; c++) keep_top(top, &have, take, row[c]);
-        double total = 0.0;
-        for (Py_ssize_t k = 1; k < take; k++) total += top[k];
-        out[w] = total;
+        for (Py_ssize_t c = 0; c < n_cols; c++) acc[c] = 0.0;
+        Py_ssize_t grown = 0;
+        for (Py_ssize_t k = 0; k < n_sizes && w + sizes[k] <= n_rows; k++) {
+            for (; grown < sizes[k]; grown++) add_row(acc, cos + (w + grown) * n_cols, wt[w + grown], n_cols);
+            const Py_ssize_t at = k * n_win + w;
+            centred_row(row, acc, n_cols, inv[at], off, cen[at]);
+            double top[64];
+            Py_ssize_t have = 0;
+            scan_top_d(row, n_cols, top, &have, take);
+            double total = 0.0;
+            for (Py_ssize_t r = 1; r < take; r++) total += top[r];
+            out[at] = total;
+        }
     }
     Py_END_ALLOW_THREADS
     result = Py_None;
     Py_INCREF(result);
 done:
-    free(row);
+    free(acc);
     PyBuffer_Release(&cos_b);
     PyBuffer_Release(&wt_b);
+    PyBuffer_Release(&sizes_b);
     PyBuffer_Release(&inv_b);
     PyBuffer_Release(&off_b);
     PyBuffer_Release(&cen_b);

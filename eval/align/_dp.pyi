@@ -15,7 +15,7 @@ def mean_window_knn_sums(
     cos: _In,
     weights: _In,
     n_cols: int,
-    size: int,
+    sizes: _In,
     inv_norm: _In,
     offset: _In,
     inv_centred: _In,

@@ -43,6 +43,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -123,7 +124,7 @@ def window_lengths(lengths: np.ndarray, size: int) -> np.ndarray:
 
 def _normalize(vecs: np.ndarray) -> np.ndarray:
     norms = np.sqrt(np.einsum("ij,ij->i", vecs, vecs))[:, None]
-    return (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
+    return (vecs / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
 
 
 def weighted_prefix_sums(vecs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -351,9 +352,10 @@ def side_knn(side: _Side, others: np.ndarray, k: int) -> dict[int, np.ndarray]:
     """``knn_mean`` of every window size of ``side`` (centred windows) against the sentences ``others``.
 
     Mean windows are linear in their members, so with the C extension their cosines are weighted
-    sums of the sentences' cosine rows (one matmul for the sentences and all mean sizes, then one
-    pass per size) instead of one matmul per size: the same values within float rounding (3e-7
-    measured). Sentences (size 1) go the same way when some larger size does.
+    sums of the sentences' cosine rows (one matmul for the sentences and all mean sizes, then each
+    window start grown one sentence at a time through all sizes) instead of one matmul per size:
+    the same values within float rounding (3e-7 measured). Sentences (size 1) go the same way when
+    some larger size does.
     """
     kernel = _mean_knn_sums if others.shape[0] >= 2 and side.means - {1} else None
     out = {
@@ -368,32 +370,29 @@ def side_knn(side: _Side, others: np.ndarray, k: int) -> dict[int, np.ndarray]:
 
 def _mean_window_knn(side: _Side, others: np.ndarray, k: int, kernel: Callable[..., None]) -> dict[int, np.ndarray]:
     take = min(k + 1, others.shape[0])
-    sizes = sorted(side.means)
+    sizes = np.array(sorted(side.means), dtype=np.int64)
+    n = side.count
     offset = np.zeros(others.shape[0]) if side.mean is None else (others @ side.mean).astype(np.float64)
-    scales = {}
-    for size in sizes:  # 1 / |sum of weighted members| and 1 / |window - side mean|, per window
+    # Per size and window start: 1 / |sum of weighted members| and 1 / |window - side mean| (0 past the end).
+    inv_norm, inv_cen = np.zeros((len(sizes), n)), np.zeros((len(sizes), n))
+    for row, size in enumerate(sizes):
         summed = side.prefix[size:] - side.prefix[:-size]
-        inv_norm = 1.0 / np.maximum(np.sqrt(np.einsum("ij,ij->i", summed, summed)), 1e-12)
-        inv_cen = np.ones(len(summed))
+        inv_norm[row, : len(summed)] = 1.0 / np.maximum(np.sqrt(np.einsum("ij,ij->i", summed, summed)), 1e-12)
+        inv_cen[row, : len(summed)] = 1.0
         if side.mean is not None:
-            moved = side.raw[size].astype(np.float64) - side.mean
-            inv_cen = 1.0 / np.maximum(np.sqrt(np.einsum("ij,ij->i", moved, moved)), 1e-12)
-        scales[size] = (inv_norm, inv_cen)
-    out = {size: np.empty(side.count - size + 1) for size in sizes}
-    block, n = 512, side.count
-    for start in range(0, n - sizes[0] + 1, block):
-        stop = min(n, start + block + sizes[-1] - 1)  # the sentences of this block's windows
+            moved = side.raw[int(size)].astype(np.float64) - side.mean
+            inv_cen[row, : len(summed)] = 1.0 / np.maximum(np.sqrt(np.einsum("ij,ij->i", moved, moved)), 1e-12)
+    sums = np.zeros((len(sizes), n))
+    block = 512
+    for start in range(0, n, block):
+        end, stop = min(n, start + block), min(n, start + block + int(sizes[-1]) - 1)  # starts, sentences
         cos = np.ascontiguousarray(side.raw[1][start:stop] @ others.T, dtype=np.float32)
         weights = np.ascontiguousarray(side.weights[start:stop], dtype=np.float64)
-        for size in sizes:
-            end = min(start + block, n - size + 1)
-            if end <= start:
-                continue
-            inv_norm, inv_cen = (np.ascontiguousarray(v[start:end]) for v in scales[size])
-            sums = np.empty(end - start)
-            kernel(cos, weights, others.shape[0], size, inv_norm, offset, inv_cen, take, sums)
-            out[size][start:end] = sums / (take - 1)
-    return out
+        part = np.zeros((len(sizes), end - start))
+        norm_part, cen_part = (np.ascontiguousarray(v[:, start:end]) for v in (inv_norm, inv_cen))
+        kernel(cos, weights, others.shape[0], sizes, norm_part, offset, cen_part, take, part)
+        sums[:, start:end] = part
+    return {int(size): sums[row, : n - size + 1] / (take - 1) for row, size in enumerate(sizes)}
 
 
 class _Scorer:
@@ -404,8 +403,14 @@ class _Scorer:
         self.len_penalty = len_penalty
         total_hyp = float(hyp.lengths[1].sum()) if hyp.count else 1.0
         self.ratio = float(ref.lengths[1].sum()) / max(total_hyp, 1.0)
-        self.ref_knn = side_knn(ref, hyp.cen[1], KNN) if margin else {a: np.zeros(len(v)) for a, v in ref.cen.items()}
-        self.hyp_knn = side_knn(hyp, ref.cen[1], KNN) if margin else {b: np.zeros(len(v)) for b, v in hyp.cen.items()}
+        if margin:  # the two sides in two threads: their matmuls and C loops release the GIL
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                ref_knn = pool.submit(side_knn, ref, hyp.cen[1], KNN)
+                self.hyp_knn = side_knn(hyp, ref.cen[1], KNN)
+                self.ref_knn = ref_knn.result()
+        else:
+            self.ref_knn = {a: np.zeros(len(v)) for a, v in ref.cen.items()}
+            self.hyp_knn = {b: np.zeros(len(v)) for b, v in hyp.cen.items()}
 
     def __call__(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         n, m = self.ref.count, self.hyp.count
