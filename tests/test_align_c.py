@@ -123,3 +123,33 @@ def test_c_extension_is_built_where_a_compiler_exists() -> None:
     """The extension is optional for pip; on a machine that can build it, a silent fallback is a bug."""
     assert dp._dp_rows is not None, "eval.align._dp not built: run `make setup` (pip install -e .)"
     assert None not in (sentences._gather_dots, sentences._knn_sums, sentences._mean_knn_sums)
+
+
+@needs_c
+@pytest.mark.parametrize("method", METHODS)
+def test_tiny_documents_take_the_same_path_or_the_same_refusal(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1-13 sentences a side: fewer sentences than window sizes, than kNN neighbours, than one block."""
+    from eval.errors import AlignmentError
+
+    rng = np.random.default_rng(0)
+    cases = []
+    for _ in range(40):
+        n, m = (int(x) for x in rng.integers(1, 14, size=2))
+        ref = rng.standard_normal((n, 8))
+        hyp = ref[rng.integers(0, n, m)] + 0.3 * rng.standard_normal((m, 8))
+        texts = (["x" * int(k) for k in rng.integers(1, 50, n)], ["y" * int(k) for k in rng.integers(1, 50, m)])
+        cases.append((ref, hyp, texts))
+
+    def paths() -> list[object]:
+        out: list[object] = []
+        for ref, hyp, (rt, ht) in cases:
+            try:
+                beads = align_sentences(ref, hyp, method=method, ref_texts=rt, hyp_texts=ht)
+                out.append([(b.ref_ids, b.hyp_ids) for b in beads])
+            except AlignmentError as exc:
+                out.append(str(exc))
+        return out
+
+    fast = paths()
+    _without_c(monkeypatch)
+    assert fast == paths()
