@@ -100,3 +100,22 @@ def test_use_run_prints_beads_and_strict_lax_scores(tmp_path: Path, capsys: pyte
     assert [line.rsplit(":", 1)[0] for line in lines] == [f"[{i}]:[{i}]" for i in range(5)]
     assert all(0.3 < float(line.rsplit(":", 1)[1]) <= 1.0 for line in lines)
     assert "F1            1.000   1.000" in out.err
+
+
+def test_precision_reaches_the_encoder_and_use_refuses_bfloat16(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from eval.align.__main__ import make_embedder, parse_args
+
+    fr, es = _write(tmp_path / "fr.txt", FR), _write(tmp_path / "es.txt", ES)
+    langs = [str(fr), str(es), "--src-lang", "fr", "--tgt-lang", "es"]
+    assert parse_args(langs).precision == "float32"  # the default stays float32
+    assert parse_args([*langs, "--precision", "bfloat16"]).precision == "bfloat16"
+    with pytest.raises(SystemExit):
+        parse_args([*langs, "--precision", "float16"])
+    capsys.readouterr()
+    if (Path(__file__).resolve().parents[1] / "models" / "multilingual-e5-small" / "config.json").is_file():
+        # Construction checks the model folder only; the weights load on the first embed.
+        assert make_embedder("e5", None, 1, "bfloat16").precision == "bfloat16"
+        assert make_embedder("e5", None, 1).precision == "float32"
+    _one_line_error(capsys, [*langs, "--embedder", "use", "--precision", "bfloat16"], "applies to --embedder e5 or hf")

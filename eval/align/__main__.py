@@ -1,4 +1,4 @@
-"""``python -m eval.align SRC TGT --src-lang L --tgt-lang L [--embedder e5|use|hf] [-g GOLD ...]``.
+"""``python -m eval.align SRC TGT --src-lang L --tgt-lang L [--embedder e5|use|hf] [--precision P] [-g GOLD ...]``.
 
 Aligns two files of one sentence per line with the run's aligner (``eval.align.documents``) and
 prints vecalign/bertalign lines ``[src ids]:[tgt ids]:similarity``; with ``-g`` also vecalign's
@@ -13,11 +13,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import get_args
 
 from eval.align.documents import AlignSettings, align_documents
 from eval.align.evaluate import StrictLax, bead_ids, format_bead, read_vecalign, strict_lax
 from eval.align.sentences import MAX_ALIGN, METHODS, P_VALUE, SKIP, WINDOW
 from eval.embedders.base import Embedder
+from eval.embedders.loading import Precision
 from eval.errors import InputError
 from eval.languages import base_language, normalize_code
 from eval.languages.identify import Identifier
@@ -85,21 +87,28 @@ def check_declared(path: Path, sentences: list[str], declared: str, other: str, 
         )
 
 
-def make_embedder(name: str, model: str | None, threads: int) -> Embedder:
-    """The embedder as the run builds it (conf/embedder/*.yaml defaults)."""
+def make_embedder(name: str, model: str | None, threads: int, precision: str = "float32") -> Embedder:
+    """The embedder as the run builds it (conf/embedder/*.yaml defaults), its passes at ``precision``.
+
+    ``precision`` (float32, bfloat16, auto) applies to the transformers encoders (e5, hf); USE has one.
+    """
     if name == "use":
         from eval.embedders.use import USEEmbedder
 
+        if precision != "float32":
+            raise InputError(f"--precision {precision} applies to --embedder e5 or hf; USE computes in float32 only")
         return USEEmbedder(threads=threads)
     if name == "hf":
         from eval.embedders.hf import HFEmbedder
 
         if not model:
             raise InputError("--embedder hf needs --model PATH_OR_HUB_NAME (a transformers encoder)")
-        return HFEmbedder(model=model, threads=threads)
+        return HFEmbedder(model=model, threads=threads, precision=precision)
     from eval.embedders.e5 import E5Embedder
 
-    return E5Embedder(threads=threads) if model is None else E5Embedder(model_dir=model, threads=threads)
+    if model is None:
+        return E5Embedder(threads=threads, precision=precision)
+    return E5Embedder(model_dir=model, threads=threads, precision=precision)
 
 
 def format_scores(result: StrictLax) -> str:
@@ -131,6 +140,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--p-value", type=float, default=P_VALUE, help="level of the 'nothing alignable' order test")
     ap.add_argument("--embedded-windows", type=int, default=4, help="largest window whose concatenation is encoded")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--precision",
+        choices=list(get_args(Precision)),
+        default="float32",
+        help="matmul precision of the e5/hf encoder (auto: bfloat16 where the CPU has it natively)",
+    )
     return ap.parse_args(argv)
 
 
@@ -158,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         p_value=args.p_value,
         embedded_windows=args.embedded_windows,
     )
-    embedder = make_embedder(args.embedder, args.model, args.threads)
+    embedder = make_embedder(args.embedder, args.model, args.threads, args.precision)
     beads = align_documents(embedder, src, tgt, system=args.tgt.name, settings=settings)
     print("\n".join(format_bead(b.ref_ids, b.hyp_ids, b.similarity) for b in beads))
     if golds:
