@@ -7,6 +7,7 @@ embedder, no cache). The text is the Text+Berg dev pair from ../shared (read the
 never copied), repeated with a numbered suffix per copy to reach the size. Target < 60 s.
 
     .venv/bin/python benchmarks/bench_align.py [--n 2000] [--embedder use|e5|none] [--embedded-windows 4]
+        [--precision float32|bfloat16|auto]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from eval.align.__main__ import make_embedder  # noqa: E402
 from eval.align.documents import AlignSettings, align_documents  # noqa: E402
 from eval.align.sentences import METHODS, align_sentences  # noqa: E402
 from eval.embedders.base import Embedder  # noqa: E402
@@ -94,17 +96,8 @@ class TimedEmbedder(Embedder):
         return out
 
 
-def bench_end_to_end(n: int, embedder_name: str, embedded_windows: int, method: str) -> None:
-    inner: Embedder
-    if embedder_name == "use":
-        from eval.embedders.use import USEEmbedder
-
-        inner = USEEmbedder(threads=2)
-    else:
-        from eval.embedders.e5 import E5Embedder
-
-        inner = E5Embedder(threads=2)
-    embedder = TimedEmbedder(inner)
+def bench_end_to_end(n: int, embedder_name: str, embedded_windows: int, method: str, precision: str) -> None:
+    embedder = TimedEmbedder(make_embedder(embedder_name, None, 2, precision))  # as python -m eval.align builds it
     ref, hyp = documents(n)
     settings = AlignSettings(method=method, embedded_windows=embedded_windows)
     load = os.getloadavg()[0]
@@ -112,8 +105,8 @@ def bench_end_to_end(n: int, embedder_name: str, embedded_windows: int, method: 
     beads = align_documents(embedder, ref, hyp, system="bench", settings=settings)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     print(
-        f"end to end {embedder_name} {method} embedded_windows={embedded_windows}: {len(ref)} x {len(hyp)} "
-        f"sentences, {len(beads)} beads, load average {load:.1f} -> {os.getloadavg()[0]:.1f}\n"
+        f"end to end {embedder_name} ({precision}) {method} embedded_windows={embedded_windows}: "
+        f"{len(ref)} x {len(hyp)} sentences, {len(beads)} beads, load average {load:.1f} -> {os.getloadavg()[0]:.1f}\n"
         f"  total      {seconds:7.1f} s wall {cpu:7.1f} s CPU (all threads)\n"
         f"  embedding  {embedder.wall:7.1f} s wall {embedder.cpu:7.1f} s CPU: {embedder.texts:,} texts "
         f"({embedder.chars:,} characters), {embedder.texts / max(embedder.cpu, 1e-9):.1f} texts per CPU-second\n"
@@ -128,6 +121,7 @@ def main() -> int:
     ap.add_argument("--embedder", choices=["use", "e5", "none"], default="use")
     ap.add_argument("--embedded-windows", type=int, default=4)
     ap.add_argument("--method", choices=list(METHODS), default="bertalign")
+    ap.add_argument("--precision", choices=["float32", "bfloat16", "auto"], default="float32", help="e5 only")
     args = ap.parse_args()
     bench_dp(200)
     bench_dp(args.n)
@@ -135,7 +129,7 @@ def main() -> int:
         if not (DEV / "dev.de").is_file():
             print(f"end to end skipped: no development set at {DEV}")
             return 0
-        bench_end_to_end(args.n, args.embedder, args.embedded_windows, args.method)
+        bench_end_to_end(args.n, args.embedder, args.embedded_windows, args.method, args.precision)
     return 0
 
 
