@@ -121,27 +121,31 @@ static inline void keep_top(double *top, Py_ssize_t *have, Py_ssize_t take, doub
     top[at] = v;
 }
 
-/* keep_top over a row, 16 values at a time: a chunk whose maximum does not beat the current take-th
- * largest is skipped (after the first few chunks almost all are), the same result as keep_top on every
- * value. The maxima vectorise; float and double rows. */
-#define DEFINE_SCAN_TOP(NAME, T)                                                                       \
+/* The kNN sum of a row: the sum in float64 of its take - 1 largest values after the largest, added
+ * from the 2nd largest down (the order of knn_mean's argmax passes, so the same sum to the bit; ties
+ * keep every copy, as repeated argmax passes do). The row is scanned 16 values at a time: a chunk whose
+ * maximum does not beat the current take-th largest is skipped (after the first few chunks almost all
+ * are), the same result as keep_top on every value. The maxima vectorise; float and double rows. */
+#define DEFINE_KNN_SUM(NAME, T)                                                                        \
     MULTIVERSIONED                                                                                     \
-    static void NAME(const T *row, Py_ssize_t n, double *top, Py_ssize_t *have, Py_ssize_t take) {     \
-        Py_ssize_t c = 0;                                                                              \
+    static double NAME(const T *row, Py_ssize_t n, Py_ssize_t take) {                                  \
+        double top[64];                                                                                \
+        Py_ssize_t have = 0, c = 0;                                                                    \
         for (; c + 16 <= n; c += 16) {                                                                 \
             T mx = row[c];                                                                             \
             for (int l = 1; l < 16; l++) mx = row[c + l] > mx ? row[c + l] : mx;                       \
-            if (*have == take && !((double)mx > top[take - 1])) continue;                              \
-            for (int l = 0; l < 16; l++) keep_top(top, have, take, (double)row[c + l]);                \
+            if (have == take && !((double)mx > top[take - 1])) continue;                               \
+            for (int l = 0; l < 16; l++) keep_top(top, &have, take, (double)row[c + l]);               \
         }                                                                                              \
-        for (; c < n; c++) keep_top(top, have, take, (double)row[c]);                                  \
+        for (; c < n; c++) keep_top(top, &have, take, (double)row[c]);                                 \
+        double total = 0.0;                                                                            \
+        for (Py_ssize_t k = 1; k < take; k++) total += top[k];                                         \
+        return total;                                                                                  \
     }
-DEFINE_SCAN_TOP(scan_top_f, float)
-DEFINE_SCAN_TOP(scan_top_d, double)
+DEFINE_KNN_SUM(knn_sum_f, float)
+DEFINE_KNN_SUM(knn_sum_d, double)
 
-/* knn_sums(block, take, out): for each row of the float32 matrix block (R x C, C >= take), the sum
- * in float64 of its take - 1 largest values after the largest, added from the 2nd largest down (the
- * order of knn_mean's argmax passes, so the same sum to the bit). */
+/* knn_sums(block, take, out): knn_sum_f of each row of the float32 matrix block (R x C, C >= take). */
 static PyObject *knn_sums(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_buffer block_b, out_b;
     Py_ssize_t n_cols, take;
@@ -156,15 +160,7 @@ static PyObject *knn_sums(PyObject *Py_UNUSED(self), PyObject *args) {
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < n_rows; r++) {
-        const float *x = block + r * n_cols;
-        double top[64]; /* descending; ties keep every copy, as repeated argmax passes do */
-        Py_ssize_t have = 0;
-        scan_top_f(x, n_cols, top, &have, take);
-        double total = 0.0;
-        for (Py_ssize_t k = 1; k < take; k++) total += top[k];
-        out[r] = total;
-    }
+    for (Py_ssize_t r = 0; r < n_rows; r++) out[r] = knn_sum_f(block + r * n_cols, n_cols, take);
     Py_END_ALLOW_THREADS
     result = Py_None;
     Py_INCREF(result);
@@ -255,7 +251,7 @@ static void centred_row(double *row, const double *acc, Py_ssize_t n_cols, doubl
  * lengths; sizes: int64[S], increasing. The window of size sizes[k] starting at w has the cosine
  * ((sum of weights x cos rows) * inv_norm[k, w] - offset[c]) * inv_centred[k, w] with column c (its
  * length-weighted sum, normalised, minus the side's mean, normalised). out[k, w] (float64[S x W]):
- * the sum of the 2nd..take-th largest of those cosines, as knn_sums; W window starts, those that do not
+ * knn_sum_d of those cosines, as knn_sums; W window starts, those that do not
  * fit in R rows left untouched. Each start's windows grow one sentence at a time, so all sizes cost
  * one pass over the largest one's rows. */
 static PyObject *mean_window_knn_sums(PyObject *Py_UNUSED(self), PyObject *args) {
@@ -300,12 +296,7 @@ static PyObject *mean_window_knn_sums(PyObject *Py_UNUSED(self), PyObject *args)
             for (; grown < sizes[k]; grown++) add_row(acc, cos + (w + grown) * n_cols, wt[w + grown], n_cols);
             const Py_ssize_t at = k * n_win + w;
             centred_row(row, acc, n_cols, inv[at], off, cen[at]);
-            double top[64];
-            Py_ssize_t have = 0;
-            scan_top_d(row, n_cols, top, &have, take);
-            double total = 0.0;
-            for (Py_ssize_t r = 1; r < take; r++) total += top[r];
-            out[at] = total;
+            out[at] = knn_sum_d(row, n_cols, take);
         }
     }
     Py_END_ALLOW_THREADS

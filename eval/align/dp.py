@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from types import ModuleType
 
 import numpy as np
 
@@ -28,16 +29,18 @@ Path = list[tuple[tuple[int, ...], tuple[int, ...]]]
 CHUNK_ROWS = 64
 
 
-def _load_c() -> Callable[..., None] | None:
+def _load_native() -> ModuleType | None:
+    """The optional C extension eval.align._dp (the aligner's loops), or None: numpy does the same."""
     try:
-        from eval.align._dp import dp_rows
+        from eval.align import _dp
     except ImportError:
-        logger.debug("eval.align._dp not built: the DP rows run in numpy (slower, same path)")
+        logger.debug("eval.align._dp not built: the aligner's loops run in numpy (slower, same beads)")
         return None
-    return dp_rows
+    return _dp
 
 
-_dp_rows = _load_c()
+NATIVE = _load_native()
+_dp_rows = None if NATIVE is None else NATIVE.dp_rows
 
 
 def column_grid(rows: np.ndarray, lo: np.ndarray, width: int) -> np.ndarray:

@@ -50,7 +50,7 @@ from typing import ClassVar
 import numpy as np
 
 from eval.align.anchors import Matches, OrderTest, first_pass, order_test, top_k
-from eval.align.dp import best_path
+from eval.align.dp import NATIVE, best_path
 from eval.errors import AlignmentError, InputError
 
 logger = logging.getLogger(__name__)
@@ -127,12 +127,12 @@ def _normalize(vecs: np.ndarray) -> np.ndarray:
     return (vecs / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
 
 
-def weighted_prefix_sums(vecs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Running sums of the length-weighted sentence vectors, (n + 1) rows from zero (float64, so
+def weighted_prefix_sums(vecs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Running sums of the weighted sentence vectors, (n + 1) rows from zero (float64, so
     differences of two rows keep the float32 members' precision): a mean window of any size is
     one subtraction."""
     running = np.zeros((vecs.shape[0] + 1, vecs.shape[1]))
-    np.cumsum(vecs * np.maximum(lengths, 1.0)[:, None], axis=0, out=running[1:])
+    np.cumsum(vecs * weights[:, None], axis=0, out=running[1:])
     return running
 
 
@@ -199,7 +199,8 @@ def _side(
     name: str,
 ) -> _Side:
     lengths = np.array([len(t) for t in texts], dtype=np.float64) if texts is not None else np.ones(len(vecs))
-    prefix = weighted_prefix_sums(vecs, lengths)
+    weights = np.maximum(lengths, 1.0)  # a member's weight in a mean window: its length
+    prefix = weighted_prefix_sums(vecs, weights)
     raw = {k: _window_vectors(vecs, prefix, k, texts, embed_fn, precomputed, name) for k in sizes}
     mean = vecs.mean(axis=0)
     cen = {k: _normalize(v - mean) for k, v in raw.items()} if center else raw
@@ -211,20 +212,15 @@ def _side(
         count=len(vecs),
         means=frozenset(k for k in sizes if k not in embedded and k <= len(vecs)),
         prefix=prefix,
-        weights=np.maximum(lengths, 1.0),
+        weights=weights,
         mean=mean if center else None,
     )
 
 
-def _load_c() -> tuple[Callable[..., None] | None, Callable[..., None] | None, Callable[..., None] | None]:
-    try:
-        from eval.align._dp import gather_dots, knn_sums, mean_window_knn_sums
-    except ImportError:
-        return None, None, None  # eval.align.dp logs that the extension is not built
-    return gather_dots, knn_sums, mean_window_knn_sums
-
-
-_gather_dots, _knn_sums, _mean_knn_sums = _load_c()
+# The C loops (eval.align.dp loads the extension once; None without it: the numpy code below).
+_gather_dots = None if NATIVE is None else NATIVE.gather_dots
+_knn_sums = None if NATIVE is None else NATIVE.knn_sums
+_mean_knn_sums = None if NATIVE is None else NATIVE.mean_window_knn_sums
 
 
 def second_band(anchors: list[tuple[int, int]], window: int, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
