@@ -54,13 +54,20 @@ def read_sentences(path: Path) -> list[str]:
             )
     if not any(lines):
         raise InputError(f"{path} has no sentences (empty or blank lines only); expected one sentence per line")
-    blank = [number for number, line in enumerate(lines, 1) if not line]
-    if blank:
-        raise InputError(
-            f"{path}:{blank[0]}: blank line ({len(blank)} in the file); sentence ids are line numbers, "
-            "so remove blank lines or put a sentence on each"
-        )
     return lines
+
+
+def blank_note(path: Path, sentences: list[str]) -> str | None:
+    """The stderr note for blank lines, which stay empty sentences so that ids remain line numbers.
+
+    Why not refuse them: vecalign reads a blank line as a sentence (its ``BLANK_LINE``) and gold
+    files count it, so dropping it would shift every later id.
+    """
+    blank = [number for number, line in enumerate(sentences, 1) if not line]
+    if not blank:
+        return None
+    shown = ", ".join(str(n) for n in blank[:5]) + (", ..." if len(blank) > 5 else "")
+    return f"note: {path}: {len(blank)} blank line(s) (line {shown}) kept as empty sentences; ids are line numbers"
 
 
 def check_languages(src_lang: str, tgt_lang: str) -> tuple[str, str]:
@@ -154,6 +161,10 @@ def run(args: argparse.Namespace) -> int:
     if args.max_align < 2 or args.window < 1:
         raise InputError(f"--max-align must be >= 2 and --window >= 1 (got {args.max_align}, {args.window})")
     src, tgt = read_sentences(args.src), read_sentences(args.tgt)
+    for path, sentences in ((args.src, src), (args.tgt, tgt)):
+        note = blank_note(path, sentences)
+        if note:
+            print(note, file=sys.stderr)
     check_declared(args.src, src, src_lang, tgt_lang, "--src-lang")
     check_declared(args.tgt, tgt, tgt_lang, src_lang, "--tgt-lang")
     golds = [read_vecalign(g) for g in args.gold]

@@ -62,8 +62,66 @@ def align_documents(
 ) -> list[Bead]:
     """Embed both documents (sentences and windows) and align them; ``ref_vecs`` reuses a reference's vectors.
 
+    A blank sentence (a blank line of a one-sentence-per-line file) carries nothing to align: it
+    becomes a null bead at its place and the rest is aligned without it, so ids stay line numbers.
     Raises AlignmentError when the version is not alignable (see ``eval.align.anchors``).
     """
+    ref_keep = [i for i, t in enumerate(ref_sents) if t.strip()]
+    hyp_keep = [i for i, t in enumerate(hyp_sents) if t.strip()]
+    if len(ref_keep) == len(ref_sents) and len(hyp_keep) == len(hyp_sents):
+        return _align_texts(embedder, ref_sents, hyp_sents, system, settings, ref_vecs)
+    beads = _align_texts(
+        embedder,
+        [ref_sents[i] for i in ref_keep],
+        [hyp_sents[j] for j in hyp_keep],
+        system,
+        settings,
+        None if ref_vecs is None else ref_vecs[ref_keep],
+    )
+    return with_blank_beads(beads, ref_keep, hyp_keep, len(ref_sents), len(hyp_sents))
+
+
+def with_blank_beads(beads: list[Bead], ref_keep: list[int], hyp_keep: list[int], n_ref: int, n_hyp: int) -> list[Bead]:
+    """Beads over the kept sentences mapped back to the full ids; each left-out id a null bead in order.
+
+    A left-out id inside a merge's span (a blank line between two merged sentences) joins that
+    merge, so the bead's ids stay consecutive.
+    """
+    ref_blank = sorted(set(range(n_ref)) - set(ref_keep))
+    hyp_blank = sorted(set(range(n_hyp)) - set(hyp_keep))
+    p = q = 0
+    out: list[Bead] = []
+    for bead in beads:
+        ref_ids = [ref_keep[i] for i in bead.ref_ids]
+        hyp_ids = [hyp_keep[j] for j in bead.hyp_ids]
+        if ref_ids:
+            while p < len(ref_blank) and ref_blank[p] < ref_ids[0]:
+                out.append(Bead((ref_blank[p],), (), 0.0))
+                p += 1
+            ref_ids = list(range(ref_ids[0], ref_ids[-1] + 1))
+            while p < len(ref_blank) and ref_blank[p] <= ref_ids[-1]:
+                p += 1
+        if hyp_ids:
+            while q < len(hyp_blank) and hyp_blank[q] < hyp_ids[0]:
+                out.append(Bead((), (hyp_blank[q],), 0.0))
+                q += 1
+            hyp_ids = list(range(hyp_ids[0], hyp_ids[-1] + 1))
+            while q < len(hyp_blank) and hyp_blank[q] <= hyp_ids[-1]:
+                q += 1
+        out.append(Bead(tuple(ref_ids), tuple(hyp_ids), bead.similarity))
+    out += [Bead((i,), (), 0.0) for i in ref_blank[p:]]
+    out += [Bead((), (j,), 0.0) for j in hyp_blank[q:]]
+    return out
+
+
+def _align_texts(
+    embedder: Embedder,
+    ref_sents: list[str],
+    hyp_sents: list[str],
+    system: str,
+    settings: AlignSettings | None,
+    ref_vecs: np.ndarray | None,
+) -> list[Bead]:
     s = settings or AlignSettings()
     sizes = [k for k in window_sizes(s.method, s.max_align) if 2 <= k <= s.embedded_windows]
     groups = {("hyp", 1): hyp_sents} if ref_vecs is not None else {("ref", 1): ref_sents, ("hyp", 1): hyp_sents}
