@@ -19,6 +19,7 @@ from eval.errors import InputError
 log = logging.getLogger(__name__)
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_IN_LINE_BREAKS = re.compile("[\u2028\u2029\x85\x0b\x0c]")
 _HSPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 #: Cleanly-decoded share that charset-normalizer must reach before we trust a non-UTF-8 guess.
 _MAX_CHAOS = 0.1
@@ -94,9 +95,17 @@ def read_raw(path: str | Path) -> tuple[str, str]:
 
 
 def read_lines(path: str | Path) -> tuple[list[str], str]:
-    """A line-aligned file: one segment per line (blank lines kept as empty segments, final newline ignored)."""
-    decoded = read_text(path)
-    lines = decoded.text.split("\n")
+    """A line-aligned file: one segment per line (blank lines kept as empty segments, final newline ignored).
+
+    Lines are what a Python text file (sacrebleu's reader) yields: split at \\n, \\r\\n and \\r only.
+    A U+2028/U+2029, NEL, vertical tab or form feed inside a line is a space here, not a break: a
+    break would shift every later segment against the reference and against sacrebleu's count.
+    """
+    text, _, sha = _read_decoded(path)
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [normalize_text(_IN_LINE_BREAKS.sub(" ", line)) for line in raw]
     while lines and lines[-1] == "":
         lines.pop()
-    return lines, decoded.sha256
+    if not any(lines):
+        raise InputError(f"{path}: the document is empty; put the text in it or remove it from the manifest")
+    return lines, sha

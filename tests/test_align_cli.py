@@ -157,3 +157,16 @@ def test_blank_ids_become_null_beads_in_order_and_join_a_merge_they_split() -> N
         ((6,), ()),
     ]
     assert [b.similarity for b in out] == [0.0, 0.9, 0.8, 0.0, 0.0, 0.7, 0.0]
+
+
+def test_lines_are_counted_as_vecalign_counts_them(tmp_path: Path) -> None:
+    from eval.align.__main__ import read_sentences
+
+    # U+2028, NEL and a form feed inside a line are not line breaks for a Python text file
+    # (vecalign's reader), so they must not shift the ids the gold uses; \r\n and \r are.
+    odd = tmp_path / "odd.txt"
+    odd.write_bytes("eins\u2028zwei\r\ndrei\x85vier\x0cfünf\rsechs\n".encode())
+    assert read_sentences(odd) == ["eins\u2028zwei", "drei\x85vier\x0cfünf", "sechs"]
+    wide = tmp_path / "utf16.txt"
+    wide.write_bytes("première phrase\nseconde phrase\n".encode("utf-16"))  # with a BOM, as Windows writes it
+    assert read_sentences(wide) == ["première phrase", "seconde phrase"]

@@ -134,6 +134,18 @@ def test_line_count_mismatch_gives_both_counts(tmp_path: Path) -> None:
         load_line_aligned(tmp_path)
 
 
+def test_line_aligned_lines_are_those_sacrebleu_reads(tmp_path: Path) -> None:
+    # sacrebleu iterates a Python text file: only \n, \r\n and \r end a line. A U+2028 or a form
+    # feed inside a segment must not become a break that shifts every later segment.
+    path = tmp_path / "hyp.de"
+    path.write_bytes("eins\u2028zwei\r\ndrei\x0cvier\x85fünf\n\nsechs\u2029sieben\n".encode())
+    with open(path, encoding="utf-8") as f:
+        python_lines = [line.rstrip("\n") for line in f]
+    lines, _ = read_lines(path)
+    assert len(lines) == len(python_lines) == 4
+    assert lines == ["eins zwei", "drei vier fünf", "", "sechs sieben"]
+
+
 def test_tsv_ragged_row_names_the_line(tmp_path: Path) -> None:
     (tmp_path / "manifest.yaml").write_text("format: tsv\nfile: t.tsv\nref_lang: es\n", encoding="utf-8")
     (tmp_path / "t.tsv").write_text("reference\tsysA\nhola\tholas\nadios\n", encoding="utf-8")

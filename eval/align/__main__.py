@@ -23,11 +23,13 @@ from eval.embedders.loading import Precision
 from eval.errors import InputError
 from eval.languages import base_language, normalize_code
 from eval.languages.identify import Identifier
+from eval.textio import decode_bytes
 
 # One line longer than this is not a sentence (a file with no line breaks, or binary data).
 MAX_LINE_CHARS = 20_000
 # Lines per file that lingua reads to check the declared language.
 LANGUAGE_SAMPLE = 30
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def read_sentences(path: Path) -> list[str]:
@@ -36,16 +38,24 @@ def read_sentences(path: Path) -> list[str]:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if b"\x00" in data:
+    if data.startswith(UTF16_BOMS):  # UTF-16 text has NUL bytes but says so in its BOM
+        text, _ = decode_bytes(data, str(path))
+    elif b"\x00" in data:
         raise InputError(f"{path} is a binary file (NUL bytes), not one sentence per line of UTF-8 text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line_no = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}:{line_no}: not UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8"
-        ) from exc
-    lines = [line.strip() for line in text.splitlines()]
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line_no = data[: exc.start].count(b"\n") + 1
+            raise InputError(
+                f"{path}:{line_no}: not UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8"
+            ) from exc
+    # Lines as Python text files (and so vecalign's readers) count them: \n, \r\n or \r only.
+    # str.splitlines would also split at U+2028, U+0085 or a form feed inside a line and shift every
+    # later id against the gold.
+    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    if lines and not lines[-1]:
+        lines.pop()  # the final newline ends the last line; it does not start another
     for number, line in enumerate(lines, 1):
         if len(line) > MAX_LINE_CHARS:
             raise InputError(
