@@ -97,3 +97,68 @@ def test_hebrew_and_persian_references_find_numbers_and_no_capital_names() -> No
         ("۱۵", "accuracy/omission"),
     ]
     assert det.stats["names_by_capital"] == 0
+
+
+MEETING = [
+    "The interior minister opened the meeting of police chiefs in Lyon.",
+    "Abdellatif Hammouchi led the delegation to the meeting.",
+    "The next meeting will take place in Cairo next year.",
+]
+
+
+def _names_missing(hyps: list[str], lang: str) -> list[str]:
+    det = NamesNumbersDetector(use_lexicon=False)
+    pairs = [line_pair(r, h, "en", lang, i) for i, (r, h) in enumerate(zip(MEETING, hyps, strict=True))]
+    return sorted(s.ref.text for s in det.detect(pairs) if s.ref)
+
+
+def test_names_written_in_another_script_are_found() -> None:
+    # Each version writes the names in its own script; none is an omission.
+    hindi = [
+        "गृह मंत्री ने ल्यों में पुलिस प्रमुखों की बैठक का उद्घाटन किया।",
+        "अब्देललतीफ़ हम्मूशी ने बैठक में प्रतिनिधिमंडल का नेतृत्व किया।",
+        "अगली बैठक अगले साल काहिरा में होगी।",
+    ]
+    russian = [
+        "Министр внутренних дел открыл совещание руководителей полиции в Лионе.",
+        "Абдельлатиф Хаммуши возглавил делегацию на совещании.",
+        "Следующее совещание состоится в Каире в следующем году.",
+    ]
+    greek = [
+        "Ο υπουργός Εσωτερικών άνοιξε τη συνάντηση των αρχηγών της αστυνομίας στη Λυών.",
+        "Ο Αμπντελατίφ Χαμούσι ηγήθηκε της αντιπροσωπείας στη συνάντηση.",
+        "Η επόμενη συνάντηση θα πραγματοποιηθεί στο Κάιρο του χρόνου.",
+    ]
+    assert _names_missing(hindi, "hi") == []
+    assert _names_missing(russian, "ru") == []
+    assert _names_missing(greek, "el") == []
+
+
+def test_a_name_replaced_in_another_script_is_still_missing() -> None:
+    hindi = [
+        "गृह मंत्री ने पेरिस में पुलिस प्रमुखों की बैठक का उद्घाटन किया।",  # Paris, not Lyon
+        "एक अधिकारी ने बैठक में प्रतिनिधिमंडल का नेतृत्व किया।",  # the name left out
+        "अगली बैठक अगले साल काहिरा में होगी।",
+    ]
+    assert _names_missing(hindi, "hi") == ["Hammouchi", "Lyon"]
+
+
+def test_names_in_a_script_without_spaces_are_looked_for_inside_the_line() -> None:
+    thai = [
+        "รัฐมนตรีว่าการกระทรวงมหาดไทยเปิดการประชุมหัวหน้าตำรวจที่เมืองลียง",
+        "อับเดลลาตีฟ ฮัมมูชี เป็นหัวหน้าคณะผู้แทนในการประชุม",
+        "การประชุมครั้งต่อไปจะจัดขึ้นที่กรุงไคโรในปีหน้า",
+    ]
+    assert _names_missing(thai, "th") == []
+    # The long name's consonants (hms...) are nowhere in a line that leaves it out; a name of two
+    # consonants (Lyon: l-n) could sit in any line by chance, so it is not judged without words.
+    thai[1] = "เจ้าหน้าที่คนหนึ่งเป็นหัวหน้าคณะผู้แทนในการประชุม"
+    assert _names_missing(thai, "th") == ["Hammouchi"]
+
+
+def test_words_of_abugidas_stay_whole() -> None:
+    from eval.languages.stopwords import tokens
+
+    assert [t for t, _, _ in tokens("अगली बैठक काहिरा में होगी।")] == ["अगली", "बैठक", "काहिरा", "में", "होगी"]
+    assert [t for t, _, _ in tokens("কলকাতা শহর")] == ["কলকাতা", "শহর"]
+    assert [t for t, _, _ in tokens("عرضًا جديدًا")] == ["عرضًا", "جديدًا"]

@@ -108,3 +108,14 @@ def test_xliff_write_back_gives_each_check_its_its_type() -> None:
     assert "qa_checks repeated_word" in its_comment(repeat)
     other = Span("v", "es", [0], [0], repeat.hyp, None, "fluency", "minor", "xcomet_spans", 0.5, {"check": "x"})
     assert its_type(other) == "grammar"  # another detector's evidence is not read as a QA check
+
+
+def test_thai_and_lao_need_no_final_mark_and_other_scripts_marks_count() -> None:
+    det = QAChecksDetector(checks=["end_punctuation"])
+    ref = "The next meeting will take place in Cairo next year."
+    assert det.detect([_pair(ref, "การประชุมครั้งต่อไปจะจัดขึ้นที่กรุงไคโรในปีหน้า", "en", "th")]) == []
+    assert det.detect([_pair(ref, "ກອງປະຊຸມຄັ້ງຕໍ່ໄປຈະຈັດຂຶ້ນຢູ່ໄຄໂຣ", "en", "lo")]) == []
+    assert det.detect([_pair(ref, "កិច្ចប្រជុំបន្ទាប់នឹងធ្វើឡើងនៅទីក្រុងគែរ។", "en", "km")]) == []
+    assert det.detect([_pair(ref, "अगली बैठक अगले साल काहिरा में होगी॥", "en", "hi")]) == []
+    (span,) = det.detect([_pair(ref, "अगली बैठक अगले साल काहिरा में होगी", "en", "hi")])
+    assert span.hyp is not None and span.hyp.text == "होगी"  # the whole last word, not its consonant

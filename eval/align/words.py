@@ -22,11 +22,12 @@ import numpy as np
 
 from eval.embedders.base import Embedder, TokenStates
 from eval.errors import ConfigError
+from eval.languages.wordchars import WORD_CHAR
 
 Method = Literal["mutual_argmax", "itermax"]
 
-# Letters/digits plus combining marks (Arabic harakat such as the tanwin in "عرضًا" are not \w).
-_CHAR = r"[\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]"
+# Letters/digits plus every combining mark (Arabic harakat, Devanagari and Thai vowel signs are not \w).
+_CHAR = WORD_CHAR
 _TOKEN = re.compile(rf"{_CHAR}+(?:(?:['’]|[-‐‑](?={_CHAR})|(?<=\d)[.,](?=\d)){_CHAR}+)*")
 _APOSTROPHE = re.compile(r"['’]")
 # Scripts written without spaces between words: Han (CJK ideographs, extension A, compatibility), Hiragana,

@@ -2,7 +2,8 @@
 
 Why: names and figures are the errors readers notice first ("Rione" for Lyon, "Niall Gutton" for
 Neal Jetton) and they need no translation model, only forms: the same spelling, the language's
-exonym, an Arabic-script transliteration (compared as consonant skeletons), or the same number
+exonym, a transliteration in another script (Arabic by its own consonant table, the rest romanized
+by anyascii; compared as consonant skeletons), or the same number
 written as digits, as number words (text2num) or an ordinal word.
 
 The reference may be in any language. A capital is evidence of a name only where the script has case
@@ -21,6 +22,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from anyascii import anyascii
+
 from eval.detectors.base import AlignedPair, Detector, Severity, Span, TextSpan
 from eval.detectors.lexicon import Lexicon
 from eval.detectors.stopwords import is_stopword, tokens
@@ -28,6 +31,7 @@ from eval.languages.codes import base_language, language_info
 from eval.languages.numbers import words_to_digits
 from eval.languages.places import places_for
 from eval.languages.stopwords import library_stopwords
+from eval.languages.wordchars import WORD_CHAR
 
 # Exonyms: French form → forms in the other languages (lower-case, accents kept).
 EXONYMS: dict[str, tuple[str, ...]] = {
@@ -235,16 +239,45 @@ def fold(text: str) -> str:
     return "".join(c for c in nfd if not unicodedata.combining(c))
 
 
+def _beyond_latin(c: str) -> bool:
+    """A letter of neither Latin (with its extensions and Vietnamese) nor Arabic: a script to romanize."""
+    o = ord(c)
+    return o > 0x24F and c.isalpha() and not 0x1E00 <= o <= 0x1EFF and not 0x600 <= o <= 0x6FF
+
+
+# Letters romanized before anyascii, where its spelling would read as another Latin consonant. Indic
+# nasalisation signs (anusvara, candrabindu, bindi, tippi): anyascii writes "m", but in a name they stand
+# for the nasal Latin writes "n" (Lyon ≈ ल्यों). Greek chi: anyascii writes "ch", which the Latin table
+# reads as French "ch" (s); it is the /x/ Latin names write h or kh (Χαμούσι ≈ Hammouchi).
+_BEFORE_ROMANIZE = {
+    **{
+        cp: "n"
+        for cp in range(0x900, 0xE00)
+        if any(k in unicodedata.name(chr(cp), "") for k in ("ANUSVARA", "CANDRABINDU", "BINDI", "TIPPI"))
+    },
+    ord("χ"): "h",
+    ord("Χ"): "H",
+}
+
+
 @lru_cache(maxsize=200_000)
 def skeleton(text: str) -> str:
-    """Consonant skeleton shared by Latin and Arabic spellings (Hammouchi ≈ حموشي → hms)."""
+    """Consonant skeleton shared by spellings across scripts (Hammouchi ≈ حموشي → hms; Lyon ≈ ल्यों ≈ Лион).
+
+    Arabic letters go through the consonant table below; other non-Latin scripts (Cyrillic, Greek,
+    Devanagari, Hebrew, Hangul, Thai, Han...) are romanized by anyascii first, then skeletonised as Latin.
+    """
     if any("\u0600" <= c <= "\u06ff" for c in text):
         out = "".join(_AR_CLASS.get(c, "") for c in text)
     else:
-        t = fold(text)
+        romanized = any(_beyond_latin(c) for c in text)
+        t = fold(anyascii(text.translate(_BEFORE_ROMANIZE))) if romanized else fold(text)
+        if romanized:
+            t = t.replace("kh", "h")  # Cyrillic Х, Devanagari ख: the h of a Latin spelling
         for a, b in _LATIN2SKEL:
             t = t.replace(a, b)
-        t = re.sub(r"h(?=[^aeiou]|$)", "", t)
+        if not romanized:  # a silent h (Thomas, Mohamed); romanized abugidas drop vowels, so "hm" is not one
+            t = re.sub(r"h(?=[^aeiou]|$)", "", t)
         out = "".join(_LATIN_CLASS.get(c, c) for c in t if c.isalpha() and c not in "aeiou")
     return re.sub(r"(.)\1+", r"\1", out)
 
@@ -461,6 +494,10 @@ def reference_entities(ref: str, evidence: NameEvidence) -> list[Entity]:
     return out
 
 
+# ISO 15924 scripts written without spaces between words.
+UNSPACED_SCRIPTS = frozenset({"Thai", "Laoo", "Khmr", "Mymr", "Hans", "Hant", "Hani", "Jpan", "Tibt"})
+
+
 def _variants(ent: Entity) -> tuple[str, ...]:
     return (ent.value, *ent.forms)
 
@@ -501,7 +538,7 @@ def _found(ent: Entity, hyp: str, hyp_lang: str) -> bool:
         if not info.cased or any("\u0600" <= c <= "\u06ff" for c in v):  # no word case or spaces to anchor on
             if fv in folded:
                 return True
-        elif re.search(rf"(?<!\w){re.escape(fv)}(?!\w)", folded):
+        elif re.search(rf"(?<!{WORD_CHAR}){re.escape(fv)}(?!{WORD_CHAR})", folded):
             return True
     if ent.kind == "name":
         n = len(ent.value.split())
@@ -511,9 +548,23 @@ def _found(ent: Entity, hyp: str, hyp_lang: str) -> bool:
             fg = fold(g.text)
             if any(len(fg) in ok and may_reach(fg, fv, 0.85) and _ratio(g.text, v) >= 0.85 for v, fv, ok in variants):
                 return True
-            if info.script == "Arab" and _translit_reaches(g.text, ent.value, 0.8):
+            if info.script != "Latn" and _translit_reaches(g.text, ent.value, 0.8):
                 return True
+        if info.script in UNSPACED_SCRIPTS:
+            return any(_in_unspaced(v, hyp) for v in _variants(ent))
     return False
+
+
+def _in_unspaced(name: str, hyp: str) -> bool:
+    """A name in a version written without spaces (Thai, Lao, Khmer, Burmese, Chinese, Japanese).
+
+    There are no words to compare with, so the name's consonant skeleton is looked for inside the
+    skeleton of the whole romanized version. A skeleton under 3 consonants (Lyon → "ln") would be
+    found by chance in any sentence, so such a name counts as found: no omission is claimed that the
+    version's writing system does not let the check see.
+    """
+    target = skeleton(name)
+    return len(target) < 3 or target in skeleton(hyp)
 
 
 _KNOWN_FORMS: frozenset[str] = frozenset(

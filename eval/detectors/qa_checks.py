@@ -12,7 +12,8 @@ or their surroundings are not. Each check looks at one aligned bead:
   while the reference's brackets pair up;
 - ``end_punctuation``: the version ends as a question, an exclamation or a statement where the
   reference ends otherwise, or ends with no final punctuation where the reference has it
-  (punctuation of each script: ``?`` ``؟`` ``？``, ``!`` ``！``, ``.`` ``。`` ``।`` ``۔``...);
+  (punctuation of each script: ``?`` ``؟`` ``？``, ``!`` ``！``, ``.`` ``。`` ``।`` ``۔`` ``។``...; Thai and Lao,
+  which end sentences with no mark, are not asked for one);
 - ``mixed_script``: one word written in two alphabets (a Cyrillic "а" inside a Latin word: a
   homoglyph that breaks search and spell checking);
 - ``mojibake``: text decoded with the wrong character set ("Ã©", "â€™") or the replacement
@@ -37,6 +38,8 @@ import ftfy
 
 from eval.detectors.base import AlignedPair, Detector, Span, TextSpan
 from eval.errors import ConfigError
+from eval.languages.codes import language_info
+from eval.languages.wordchars import WORD, WORD_CHAR
 
 CHECKS: tuple[str, ...] = (
     "repeated_word",
@@ -47,8 +50,8 @@ CHECKS: tuple[str, ...] = (
     "placeholder",
 )
 
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
-_REPEAT = re.compile(r"(?<!\w)(\w+)(\s+)(\1)(?!\w)", re.IGNORECASE)
+_WORD = re.compile(rf"{WORD}(?:[-'’]{WORD})*")
+_REPEAT = re.compile(rf"(?<!{WORD_CHAR})({WORD})(\s+)(\1)(?!{WORD_CHAR})", re.IGNORECASE)
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {v: k for k, v in _BRACKETS.items()}
 # Final punctuation by what it says, over the scripts' own marks (Latin, Arabic, CJK fullwidth, Devanagari, Urdu).
@@ -69,7 +72,16 @@ _FINAL_KIND = {
     ";": "statement",  # Greek question mark is U+037E, normalised to ';' by NFKC: read as a statement mark
     ":": "colon",
     "：": "colon",
+    "॥": "statement",  # Devanagari double danda
+    "។": "statement",  # Khmer
+    "။": "statement",  # Myanmar
+    "།": "statement",  # Tibetan
+    "።": "statement",  # Ethiopic
+    "։": "statement",  # Armenian
 }
+# Scripts whose orthography ends a sentence with a space or nothing, not a mark (Thai, Lao): a version
+# in them without a final mark is written as it should be.
+_NO_FINAL_MARK_SCRIPTS = frozenset({"Thai", "Laoo"})
 # Closing quotes and brackets that may follow the final mark ("… »", '…?"').
 _TRAILING = " \t\"'’”»›)]}」』）"
 _PLACEHOLDER = re.compile(
@@ -120,12 +132,13 @@ def final_kind(text: str) -> tuple[str, int]:
     return _FINAL_KIND.get(ch, "none"), end - 1
 
 
-def end_punctuation(hyp: str, ref: str) -> tuple[TextSpan, str, str] | None:
+def end_punctuation(hyp: str, ref: str, hyp_marks_end: bool = True) -> tuple[TextSpan, str, str] | None:
     """The version's final character when its final punctuation says something else than the reference's:
-    (span, version kind, reference kind). A reference with no final mark asks nothing of the version."""
+    (span, version kind, reference kind). A reference with no final mark asks nothing of the version, and
+    a version in a script that marks no sentence end (``hyp_marks_end`` false: Thai, Lao) may have none."""
     ref_kind, _ = final_kind(ref)
     hyp_kind, at = final_kind(hyp)
-    if ref_kind in ("none", hyp_kind) or not hyp.strip():
+    if ref_kind in ("none", hyp_kind) or not hyp.strip() or (hyp_kind == "none" and not hyp_marks_end):
         return None
     if hyp_kind == "none":  # mark the last word, the place the missing mark belongs
         words = list(_WORD.finditer(hyp[: at + 1]))
@@ -209,7 +222,7 @@ class QAChecksDetector(Detector):
         ]
 
     def _end(self, p: AlignedPair) -> list[Span]:
-        found = end_punctuation(p.hyp, p.ref)
+        found = end_punctuation(p.hyp, p.ref, language_info(p.hyp_lang).script not in _NO_FINAL_MARK_SCRIPTS)
         if found is None:
             return []
         span, hyp_kind, ref_kind = found

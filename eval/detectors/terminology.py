@@ -20,6 +20,7 @@ from eval.detectors.names_numbers import fold
 from eval.detectors.stopwords import is_content
 from eval.errors import GlossaryError, InputError
 from eval.languages.codes import base_language, normalize_code
+from eval.languages.wordchars import NON_WORD_CHAR, WORD_CHAR
 
 _NOTE = "note"
 
@@ -143,8 +144,8 @@ def load_glossary(path: str | Path, source_lang: str = "") -> list[Term]:
 def _pattern(term: str) -> re.Pattern[str]:
     """Case/accent-insensitive match of a term, tolerating a plural/inflection ending per word."""
     words = [re.escape(fold(w)) for w in re.split(r"[\s]+", term.strip())]
-    body = r"\W+".join(w + r"\w{0,3}" for w in words)
-    return re.compile(rf"(?<!\w){body}(?!\w)")
+    body = f"{NON_WORD_CHAR}+".join(w + WORD_CHAR + "{0,3}" for w in words)
+    return re.compile(rf"(?<!{WORD_CHAR}){body}(?!{WORD_CHAR})")
 
 
 def find_term(text: str, term: str) -> list[TextSpan]:

@@ -25,6 +25,7 @@ from eval.detectors.bridge_links import cached_words
 from eval.errors import MissingApertiumError
 from eval.languages.codes import language_info
 from eval.languages.identify import Identifier, lingua_covers
+from eval.languages.wordchars import WORD_CHAR
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def _clauses(text: str, lang: str) -> list[TextSpan]:
 
 
 def _find_word(text: str, word: str) -> TextSpan | None:
-    m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)
+    m = re.search(rf"(?<!{WORD_CHAR}){re.escape(word)}(?!{WORD_CHAR})", text)
     return TextSpan(m.group(0), m.start(), m.end()) if m else None
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from eval.languages.wordchars import WORD
+
 _END = ".!?…؟۔"
 _CLOSERS = "\"'»”’)]}›"
 # Closers that can only close, so they may follow the end punctuation after a space (French "fin. »").
@@ -28,7 +30,7 @@ _SPACED_CLOSERS = "»”)]}›"
 _OPENERS = "\"'«“‘([{‹¿¡—–-"
 
 _BOUNDARY = re.compile(rf"[{re.escape(_END)}]+[{re.escape(_CLOSERS)}]*(?:\s+[{re.escape(_SPACED_CLOSERS)}]+)*(?=\s|$)")
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(WORD)
 _LEADING_OPENERS = re.compile(rf"^[\s{re.escape(_OPENERS)}]*")
 _DOTTED_ACRONYM = re.compile(r"^(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}$")
 

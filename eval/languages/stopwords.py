@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Literal
 
 from eval.languages.codes import base_language
+from eval.languages.wordchars import WORD
 
 StopwordSource = Literal["curated", "stopwordsiso", "none"]
 
@@ -91,7 +92,7 @@ def is_content(word: str, lang: str) -> bool:
     return len(word) >= 2 and any(c.isalpha() for c in word) and not is_stopword(word, lang) and not is_number(word)
 
 
-_TOKEN = re.compile(r"\w+(?:[-‑]\w+)*")
+_TOKEN = re.compile(rf"{WORD}(?:[-‑]{WORD})*")
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping
 
 from eval.align.words import Word, character_units
 from eval.detectors.reference_edits import flagged_runs
+from eval.languages.wordchars import WORD
 from eval.meta.spanmatch import CharSpan, SegmentRef
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(WORD)
 
 
 def absent_word_runs(hyp: str, ref: str, merge_gap: int = 0) -> list[tuple[int, int]]:
