@@ -162,3 +162,14 @@ def test_words_of_abugidas_stay_whole() -> None:
     assert [t for t, _, _ in tokens("अगली बैठक काहिरा में होगी।")] == ["अगली", "बैठक", "काहिरा", "में", "होगी"]
     assert [t for t, _, _ in tokens("কলকাতা শহর")] == ["কলকাতা", "শহর"]
     assert [t for t, _, _ in tokens("عرضًا جديدًا")] == ["عرضًا", "جديدًا"]
+
+
+def test_mqm_word_count_counts_han_characters_and_latin_words() -> None:
+    from eval.scoring.mqm import eval_word_count
+
+    pairs = [
+        line_pair("Le centre.", "参观指挥中心结束了第一天。", "fr", "zh", 0),  # 12 Han characters
+        line_pair("La réunion de 2031.", "会议于2031年举行", "fr", "zh", 1),  # 会议于 + 2031 + 年举行
+        line_pair("Un texte.", "A text of four words.", "fr", "en", 2),
+    ]
+    assert eval_word_count(pairs) == 12 + 7 + 5

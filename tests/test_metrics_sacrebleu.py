@@ -99,3 +99,59 @@ def test_ter_statistics_are_read_back_from_the_cache(golden_dir: Path, tmp_path:
     other_text = Cache(tmp_path, "stats")
     TerMetric(stats_cache=other_text).score(ScoringInput(hyps=data.hyps[::-1], refs=data.refs, hyp_lang="fr"))
     assert (normalized.hits, other_text.hits) == (0, 0)
+
+
+ZH_REFS = ["内政部长在里昂主持了警察局长会议。", "下一次会议将于明年在开罗举行。"]
+ZH_HYPS = ["内政部长在里昂主持了警察首脑会议。", "下次会议明年在开罗举行。"]
+
+
+def test_bleu_tokenizes_for_the_reference_language_as_sacrebleu_l_does() -> None:
+    import sacrebleu
+
+    # sacrebleu -l en-zh: the zh tokenizer. With 13a a Chinese line is one word and BLEU is 0.
+    result = BleuMetric().score(ScoringInput(hyps=ZH_HYPS, refs=ZH_REFS, hyp_lang="zh-Hans", ref_lang="zh-Hans"))
+    expected = sacrebleu.corpus_bleu(ZH_HYPS, [ZH_REFS], tokenize="zh")
+    assert result.corpus == pytest.approx(expected.score, abs=1e-9) and result.corpus > 30
+    assert "tok:zh" in result.signature
+    assert sacrebleu.corpus_bleu(ZH_HYPS, [ZH_REFS]).score < 10  # what the run reported before
+    # the same object then scores a Latin-script language with 13a again
+    en = BleuMetric().score(ScoringInput(hyps=["the cat sat"], refs=["the cat sat"], hyp_lang="en", ref_lang="en"))
+    assert "tok:13a" in en.signature
+    # an explicit tokenizer wins over the language's
+    char = BleuMetric(tokenize="char").score(ScoringInput(hyps=ZH_HYPS, refs=ZH_REFS, hyp_lang="zh", ref_lang="zh"))
+    assert "tok:char" in char.signature
+
+
+def test_bleu_without_its_tokenizer_package_is_unavailable_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import eval.metrics.bleu as bleu_module
+
+    real = bleu_module.BLEU
+
+    def without_mecab(**kwargs: object) -> object:
+        if kwargs.get("trg_lang") == "ja":  # what sacrebleu raises when mecab-python3 is missing
+            raise RuntimeError("Japanese tokenization requires extra dependencies.\n  pip install sacrebleu[ja]")
+        return real(**kwargs)
+
+    monkeypatch.setattr(bleu_module, "BLEU", without_mecab)
+    data = ScoringInput(hyps=["会議は明日です"], refs=["会議は明日です"], hyp_lang="ja", ref_lang="ja")
+    result = BleuMetric().score(data)
+    assert not result.available and result.corpus is None
+    assert "pip install sacrebleu[ja]" in result.reason and "metric.bleu.tokenize=char" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("lang", "tokenizer", "refs", "hyps"),
+    [
+        ("ja", "ja-mecab", ["会議は明日東京で開かれます。"], ["会議は明日東京で行われます。"]),
+        ("ko", "ko-mecab", ["회의는 내일 서울에서 열립니다."], ["회의는 내일 서울에서 개최됩니다."]),
+    ],
+)
+def test_japanese_and_korean_bleu_use_sacrebleus_mecab_tokenizers(
+    lang: str, tokenizer: str, refs: list[str], hyps: list[str]
+) -> None:
+    import sacrebleu
+
+    pytest.importorskip("MeCab" if lang == "ja" else "mecab_ko", reason=f"sacrebleu[{lang}] is not installed")
+    result = BleuMetric().score(ScoringInput(hyps=hyps, refs=refs, hyp_lang=lang, ref_lang=lang))
+    assert result.corpus == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs], tokenize=tokenizer).score, abs=1e-9)
+    assert f"tok:{tokenizer}" in result.signature

@@ -119,3 +119,9 @@ def test_thai_and_lao_need_no_final_mark_and_other_scripts_marks_count() -> None
     assert det.detect([_pair(ref, "अगली बैठक अगले साल काहिरा में होगी॥", "en", "hi")]) == []
     (span,) = det.detect([_pair(ref, "अगली बैठक अगले साल काहिरा में होगी", "en", "hi")])
     assert span.hyp is not None and span.hyp.text == "होगी"  # the whole last word, not its consonant
+
+
+def test_a_missing_final_mark_in_chinese_marks_the_last_character() -> None:
+    det = QAChecksDetector(checks=["end_punctuation"])
+    (span,) = det.detect([_pair("与会者通过了一项联合声明。", "与会者拒绝了一项联合声明", "zh", "zh")])
+    assert span.hyp is not None and span.hyp.text == "明"

@@ -80,6 +80,11 @@ def words_of(text: str) -> list[Word]:
     return [unit for word in words for unit in character_units(word)]
 
 
+def has_unspaced_script(text: str) -> bool:
+    """True when ``text`` has Han, Hiragana or Katakana characters (its word units are characters)."""
+    return _UNSPACED.search(text) is not None
+
+
 def character_units(word: Word) -> list[Word]:
     """A word with characters of an unspaced script, as one unit per such character and the runs between."""
     if not _UNSPACED.search(word.text):

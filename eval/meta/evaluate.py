@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from eval.errors import InputError
+from eval.languages import base_language
 from eval.meta.baselines import edit_spans, random_placement
 from eval.meta.ceiling import rater_agreement
 from eval.meta.correlation import (
@@ -279,7 +280,9 @@ def metric_stats(
         sign = 1.0 if info is None or info.higher_is_better else -1.0  # direction as the run declared it
         if metric in SACREBLEU_METRICS:
             texts = {s: [m.hyps[(s, i)] for i in range(len(m.keys))] for s in m.systems}
-            stats = sufficient_stats_many(metric, texts, refs)
+            # BLEU tokenizes for the reference language as the run did (zh: sacrebleu's zh tokenizer).
+            lang = {"trg_lang": base_language(run.ref_lang)} if metric == "bleu" else {}
+            stats = sufficient_stats_many(metric, texts, refs, **lang)
 
             def score(x: np.ndarray, metric: str = metric, sign: float = sign) -> np.ndarray:
                 return sign * score_from_stats(metric, x)

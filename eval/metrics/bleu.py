@@ -11,6 +11,9 @@ from typing import Any, Literal
 
 from sacrebleu.metrics import BLEU
 
+from eval.errors import MetricError
+from eval.languages import base_language
+from eval.metrics.base import MetricResult, ScoringInput
 from eval.metrics.sacrebleu_base import SacrebleuMetric
 
 #: sacrebleu's tokenizers (``sacrebleu.metrics.bleu._TOKENIZERS``; a test keeps the two equal).
@@ -34,6 +37,14 @@ def bleu_name(tokenize: str | None, lowercase: bool, smooth_method: str, smooth_
 
 
 class BleuMetric(SacrebleuMetric):
+    """BLEU; with ``tokenize: null`` the tokenizer is sacrebleu's for the reference language.
+
+    sacrebleu picks ``zh`` for a Chinese target, ``ja-mecab`` / ``ko-mecab`` for Japanese / Korean and
+    ``13a`` otherwise, but only when told the target language (its CLI's ``-l``). The run knows it from
+    each scored pair (``ScoringInput.ref_lang``), so a Chinese reference is scored as ``sacrebleu -l
+    en-zh`` scores it, not with 13a, which reads a Chinese line as one word (BLEU 0).
+    """
+
     name = "bleu"
 
     def __init__(
@@ -46,17 +57,39 @@ class BleuMetric(SacrebleuMetric):
         name: str | None = None,
     ) -> None:
         super().__init__()
-        kwargs = dict(
-            tokenize=tokenize,
-            lowercase=lowercase,
-            smooth_method=smooth_method,
-            smooth_value=smooth_value,
-            trg_lang=trg_lang,
+        self._kwargs: dict[str, Any] = dict(
+            tokenize=tokenize, lowercase=lowercase, smooth_method=smooth_method, smooth_value=smooth_value
         )
-        self.corpus_metric = BLEU(**kwargs)  # type: ignore[arg-type]
-        self.sentence_metric = BLEU(effective_order=True, **kwargs)  # type: ignore[arg-type]
+        self._trg_lang = trg_lang
+        self._by_lang: dict[str, tuple[BLEU, BLEU]] = {}
+        self.corpus_metric, self.sentence_metric = self._metrics(trg_lang)
         self._spec = {"smooth_method": smooth_method, "smooth_value": smooth_value}
         self.name = name or bleu_name(tokenize, lowercase, smooth_method, smooth_value)
+
+    def _metrics(self, lang: str) -> tuple[BLEU, BLEU]:
+        """The corpus and sentence BLEU objects for target language ``lang`` (built once per language)."""
+        if lang not in self._by_lang:
+            try:
+                self._by_lang[lang] = (
+                    BLEU(trg_lang=lang, **self._kwargs),
+                    BLEU(effective_order=True, trg_lang=lang, **self._kwargs),
+                )
+            except RuntimeError as exc:  # sacrebleu's ja-mecab / ko-mecab without their packages
+                raise MetricError(
+                    f"{self.name}: sacrebleu's tokenizer for {lang!r} is not installed ({' '.join(str(exc).split())}); "
+                    f"or choose another with metric.bleu.tokenize=char (or spm)"
+                ) from exc
+        return self._by_lang[lang]
+
+    def score(self, data: ScoringInput) -> MetricResult:
+        """The system's BLEU with the reference language's tokenizer; unavailable (with the fix) when
+        that tokenizer's package is missing, as COMET is without its model: the run goes on."""
+        lang = self._trg_lang or (base_language(data.ref_lang) if data.ref_lang else "")
+        try:
+            self.corpus_metric, self.sentence_metric = self._metrics(lang)
+        except MetricError as exc:
+            return MetricResult(metric=self.name, corpus=None, available=False, reason=str(exc))
+        return super().score(data)
 
     def bootstrap_spec(self) -> tuple[str, dict[str, Any]]:
         return "bleu", dict(self._spec)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval.align.words import has_unspaced_script, words_of
 from eval.detectors.base import CATEGORIES, AlignedPair, Span
 from eval.errors import ConfigError
 from eval.metrics.base import MetricInfo
@@ -85,13 +86,19 @@ class MQMRow:
 
 
 def eval_word_count(pairs: Iterable[AlignedPair]) -> int:
-    """Words of the evaluated version: each hyp sentence counted once (whitespace tokens)."""
+    """Words of the evaluated version: each hyp sentence counted once.
+
+    Whitespace tokens, except in text written without spaces (Chinese, Japanese), where a whitespace
+    token is a whole clause: there each Han/Kana character is a unit, as the detectors count it
+    (``eval.align.words.words_of``) and as CJK word counts are made, so that penalty points per word
+    do not come out tens of times too high.
+    """
     seen: set[tuple[int, ...]] = set()
     n = 0
     for p in pairs:
         if p.hyp_ids and p.hyp_ids not in seen:
             seen.add(p.hyp_ids)
-            n += len(p.hyp.split())
+            n += len(words_of(p.hyp)) if has_unspaced_script(p.hyp) else len(p.hyp.split())
     return n
 
 
