@@ -181,3 +181,17 @@ def test_e5_subwords_of_chinese_give_every_character_unit_a_vector() -> None:
     vecs = word_vectors(states, [(w.start, w.end) for w in words])
     assert (np.linalg.norm(vecs, axis=1) > 0.99).all()
     assert np.allclose(vecs[0], vecs[1])  # 我 and 们 share the piece 我们
+
+
+def test_words_of_cuts_thai_lao_and_khmer_into_dictionary_words() -> None:
+    from eval.align.words import words_of
+
+    thai = "รัฐมนตรีว่าการกระทรวงมหาดไทยเปิดการประชุม"
+    words = words_of(thai)
+    assert [w.text for w in words] == ["รัฐมนตรี", "ว่าการ", "กระทรวง", "มหาดไทย", "เปิด", "การ", "ประชุม"]
+    assert all(thai[w.start : w.end] == w.text for w in words)
+    assert [w.text for w in words_of("ກອງປະຊຸມຄັ້ງຕໍ່ໄປ")] == ["ກອງ", "ປະຊຸມ", "ຄັ້ງ", "ຕໍ່ໄປ"]
+    assert [w.text for w in words_of("កិច្ចប្រជុំបន្ទាប់")] == ["កិច្ចប្រជុំ", "បន្ទាប់"]
+    # offsets stay those of the whole text, with other words around
+    mixed = "Lyon ลียง 2031"
+    assert [(w.text, w.start) for w in words_of(mixed)] == [("Lyon", 0), ("ลียง", 5), ("2031", 10)]

@@ -33,9 +33,11 @@ _APOSTROPHE = re.compile(r"['’]")
 # Scripts written without spaces between words: Han (CJK ideographs, extension A, compatibility), Hiragana,
 # Katakana (with its phonetic extensions and the halfwidth forms). Each character is a word unit, as
 # sacrebleu's zh tokenizer and character-level MQM ratings treat them; Latin/digit runs inside stay whole.
-# Hangul is written with spaces and is not here; Thai and Lao (no spaces, but vowels that combine) are not
-# handled: a Thai clause stays one word.
+# Hangul is written with spaces and is not here. Thai, Lao, Khmer and Burmese (no spaces, and syllables
+# that single characters do not make) are cut into dictionary words by ICU's word break iterator.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+# Thai, Lao, Myanmar (and its extension A), Khmer (and its symbols).
+_DICTIONARY_SCRIPTS = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\uaa60-\uaa7f\u1780-\u17ff\u19e0-\u19ff]")
 # Elided articles/pronouns/prepositions that attach to the next word (fr, it): split after them.
 _ELISIONS = frozenset(
     {
@@ -66,8 +68,9 @@ class WordLink:
 
 def words_of(text: str) -> list[Word]:
     """Words with offsets: Unicode letters/digits/marks, hyphenated words and numbers kept whole,
-    French/Italian elisions ("d'", "l'", "qu'", "dell'") split off as words of their own, and each Han,
-    Hiragana or Katakana character a word of its own (those scripts put no space between words)."""
+    French/Italian elisions ("d'", "l'", "qu'", "dell'") split off as words of their own, each Han,
+    Hiragana or Katakana character a word of its own (those scripts put no space between words), and
+    Thai, Lao, Khmer and Burmese cut into dictionary words (``dictionary_units``)."""
     words: list[Word] = []
     for match in _TOKEN.finditer(text):
         start, token = match.start(), match.group(0)
@@ -77,12 +80,37 @@ def words_of(text: str) -> list[Word]:
                 words.append(Word(token[pos : apo.end()], start + pos, start + apo.end()))
                 pos = apo.end()
         words.append(Word(token[pos:], start + pos, start + len(token)))
-    return [unit for word in words for unit in character_units(word)]
+    return [unit for word in words for unit in word_units(word)]
+
+
+def word_units(word: Word) -> list[Word]:
+    """A ``\\w`` run as the words of its script: dictionary words for Thai/Lao/Khmer/Burmese, one unit
+    per Han/Kana character (``character_units``), the run itself otherwise."""
+    if _DICTIONARY_SCRIPTS.search(word.text):
+        return dictionary_units(word)
+    return character_units(word)
+
+
+def dictionary_units(word: Word) -> list[Word]:
+    """A run of Thai, Lao, Khmer or Burmese cut into words by ICU's dictionary-based word break iterator.
+
+    Why ICU (through icu4py's wheel): those scripts put no space between words and a character is not a
+    unit (vowel signs and tone marks combine); ICU's dictionaries are what browsers, Okapi and CLDR use.
+    """
+    from icu4py.breakers import WordBreaker
+
+    units = []
+    for start, end in WordBreaker(word.text, "und").segments():
+        piece = word.text[start:end]
+        if piece.strip():
+            units.extend(character_units(Word(piece, word.start + start, word.start + end)))
+    return units or [word]
 
 
 def has_unspaced_script(text: str) -> bool:
-    """True when ``text`` has Han, Hiragana or Katakana characters (its word units are characters)."""
-    return _UNSPACED.search(text) is not None
+    """True when ``text`` has characters of a script written without spaces (Han, Kana, Thai, Lao, Khmer,
+    Burmese): its whitespace tokens are clauses, its words are ``words_of``'s units."""
+    return _UNSPACED.search(text) is not None or _DICTIONARY_SCRIPTS.search(text) is not None
 
 
 def character_units(word: Word) -> list[Word]:

@@ -12,7 +12,7 @@ import random
 import re
 from collections.abc import Iterable, Mapping
 
-from eval.align.words import Word, character_units
+from eval.align.words import Word, word_units
 from eval.detectors.reference_edits import flagged_runs
 from eval.languages.wordchars import WORD
 from eval.meta.spanmatch import CharSpan, SegmentRef
@@ -31,8 +31,8 @@ def absent_word_runs(hyp: str, ref: str, merge_gap: int = 0) -> list[tuple[int, 
 
 
 def _units(text: str) -> list[Word]:
-    """``\\w+`` words, each Han/Kana character a unit of its own (as in ``eval.align.words.words_of``)."""
-    return [u for m in _WORD.finditer(text) for u in character_units(Word(m.group(), m.start(), m.end()))]
+    """Word-character runs as the words of their script (as in ``eval.align.words.words_of``)."""
+    return [u for m in _WORD.finditer(text) for u in word_units(Word(m.group(), m.start(), m.end()))]
 
 
 def edit_spans(hyps: Mapping[SegmentRef, str], refs: Mapping[int, str], merge_gap: int = 0) -> list[CharSpan]:

@@ -7,6 +7,7 @@ scores.csv column. ``tokenize: null`` (sacrebleu's choice for the target languag
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 from sacrebleu.metrics import BLEU
@@ -16,6 +17,9 @@ from eval.languages import base_language
 from eval.metrics.base import MetricResult, ScoringInput
 from eval.metrics.sacrebleu_base import SacrebleuMetric
 
+log = logging.getLogger(__name__)
+#: Languages written without spaces for which sacrebleu picks no tokenizer of its own (13a).
+_NO_SACREBLEU_TOKENIZER = frozenset({"th", "lo", "km", "my", "bo"})
 #: sacrebleu's tokenizers (``sacrebleu.metrics.bleu._TOKENIZERS``; a test keeps the two equal).
 Tokenizer = Literal[
     "none", "zh", "13a", "intl", "char", "ja-mecab", "ko-mecab", "spm", "flores101", "flores200", "spBLEU-1K"
@@ -69,6 +73,13 @@ class BleuMetric(SacrebleuMetric):
     def _metrics(self, lang: str) -> tuple[BLEU, BLEU]:
         """The corpus and sentence BLEU objects for target language ``lang`` (built once per language)."""
         if lang not in self._by_lang:
+            if lang in _NO_SACREBLEU_TOKENIZER and self._kwargs["tokenize"] is None:
+                log.warning(
+                    "%s: sacrebleu has no tokenizer for %r, which is written without spaces: 13a reads each line "
+                    "as one word (BLEU near 0, as sacrebleu -l gives); set metric.bleu.tokenize=char or flores200",
+                    self.name,
+                    lang,
+                )
             try:
                 self._by_lang[lang] = (
                     BLEU(trg_lang=lang, **self._kwargs),

@@ -88,8 +88,9 @@ class MQMRow:
 def eval_word_count(pairs: Iterable[AlignedPair]) -> int:
     """Words of the evaluated version: each hyp sentence counted once.
 
-    Whitespace tokens, except in text written without spaces (Chinese, Japanese), where a whitespace
-    token is a whole clause: there each Han/Kana character is a unit, as the detectors count it
+    Whitespace tokens, except in text written without spaces (Chinese, Japanese, Thai...), where a
+    whitespace token is a whole clause: there each Han/Kana character and each Thai/Lao/Khmer/Burmese
+    dictionary word is a unit, as the detectors count it
     (``eval.align.words.words_of``) and as CJK word counts are made, so that penalty points per word
     do not come out tens of times too high.
     """
