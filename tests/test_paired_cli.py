@@ -81,3 +81,27 @@ def test_read_lines_like_sacrebleu(tmp_path: Path) -> None:
     assert read_lines(str(path)) == expected
     path.write_bytes(b"")
     assert read_lines(str(path)) == []
+
+
+@pytest.mark.integration
+def test_language_pair_picks_the_target_tokenizer_as_sacrebleu(tmp_path: Path) -> None:
+    # -l en-zh makes sacrebleu tokenize Chinese with its zh tokenizer; 13a would read each line as one word.
+    lines = {
+        "ref.zh": ["内政部长在里昂主持了警察局长会议。", "代表团介绍了一份报告。", "下一次会议将于明年在开罗举行。"],
+        "a.zh": ["内政部长在里昂主持了警察首脑会议。", "代表团提交了一份报告。", "下一次会议将于明年在开罗举行。"],
+        "b.zh": ["外交部长在巴黎主持了警察局长会议。", "代表团介绍了报告。", "下次会议明年在开罗举行。"],
+    }
+    for name, text in lines.items():
+        (tmp_path / name).write_text("\n".join(text) + "\n", encoding="utf-8")
+    args = ["ref.zh", "-i", "a.zh", "b.zh", "-m", "bleu", "--paired-bs", "-l", "en-zh", "-f", "json"]
+    env = {**os.environ, "SACREBLEU_SEED": "12345", "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    ours = subprocess.run(
+        [sys.executable, "-m", "eval.scoring.paired_cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    theirs = subprocess.run([str(SACREBLEU), *args], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == theirs.stdout
+    import sacrebleu
+
+    zh = sacrebleu.corpus_bleu(lines["a.zh"], [lines["ref.zh"]], tokenize="zh").score
+    assert f'"score": {zh!r}' in ours.stdout and zh > 50  # 13a: a line is one word, BLEU near 0

@@ -72,6 +72,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="RNG seed or 'none' (default: $SACREBLEU_SEED, else 12345; 0 is a seed, unlike sacrebleu)",
     )
     ap.add_argument("--tokenize", "-tok", dest="bleu_tokenize", default=None, help="BLEU tokenizer (default 13a)")
+    ap.add_argument(
+        "--language-pair",
+        "-l",
+        default=None,
+        help="SRC-TGT, as sacrebleu's: BLEU then tokenizes for TGT (zh, ja-mecab, ko-mecab; else 13a)",
+    )
     ap.add_argument("--lowercase", "-lc", dest="bleu_lowercase", action="store_true")
     ap.add_argument("--chrf-word-order", "-cw", type=int, default=0)
     ap.add_argument("--chrf-lowercase", action="store_true")
@@ -82,7 +88,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def _metric_args(metric: str, args: argparse.Namespace) -> dict[str, Any]:
     if metric == "bleu":
-        return {"lowercase": args.bleu_lowercase, **({"tokenize": args.bleu_tokenize} if args.bleu_tokenize else {})}
+        target = {"trg_lang": args.language_pair.split("-")[-1]} if args.language_pair else {}
+        tokenize = {"tokenize": args.bleu_tokenize} if args.bleu_tokenize else {}
+        return {"lowercase": args.bleu_lowercase, **tokenize, **target}
     if metric == "chrf":
         return {"word_order": args.chrf_word_order, "lowercase": args.chrf_lowercase}
     return {}
