@@ -73,6 +73,19 @@ def test_a_language_without_rules_keeps_one_sentence_per_line() -> None:
     assert segment_lines(["Habari. Za asubuhi.", "Asante."], "sw") == ["Habari. Za asubuhi.", "Asante."]
 
 
+def test_thai_and_lao_sentences_end_at_a_space_between_words_of_the_script() -> None:
+    # Thai writes no end mark: the space is the boundary. A space by a number or a Latin word is not.
+    text = "คณะผู้แทนนำเสนอรายงาน ผู้เข้าร่วมรับรองปฏิญญา การประชุมครั้งต่อไปในปี 2031 ที่ Lyon\n\nหัวข้อ"
+    assert splitter_for("th").kind == "spaces"
+    assert split_sentences(text, "th") == [
+        "คณะผู้แทนนำเสนอรายงาน",
+        "ผู้เข้าร่วมรับรองปฏิญญา",
+        "การประชุมครั้งต่อไปในปี 2031 ที่ Lyon",
+        "หัวข้อ",
+    ]
+    assert split_sentences("ກອງປະຊຸມເປີດ ຄະນະຜູ້ແທນລາຍງານ", "lo") == ["ກອງປະຊຸມເປີດ", "ຄະນະຜູ້ແທນລາຍງານ"]
+
+
 def _line_set(root: Path, src: str, ref: str, lines: dict[str, list[str]]) -> Path:
     for name, text in lines.items():
         (root / name).write_text("\n".join(text) + "\n", encoding="utf-8")

@@ -16,7 +16,7 @@ from typing import Literal
 from eval.languages.codes import base_language, code_set
 from eval.languages.sentence_rules import CURATED, split_paragraph
 
-SplitterKind = Literal["curated", "pysbd", "sentencex", "lines"]
+SplitterKind = Literal["curated", "pysbd", "sentencex", "spaces", "lines"]
 
 # The languages sentencex ships its own rules for (sentencex/languages/*); any other code makes it fall
 # back to English abbreviations, which is not a rule for that language.
@@ -24,6 +24,11 @@ SENTENCEX_LANGS: frozenset[str] = code_set(
     "am ar bg bn ca da de el en es fi fr gu hi hy it ja kk kn ml mr my nl pa pl pt sk ta"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Thai and Lao end a sentence with a space, not a mark (PyThaiNLP's "whitespace" sentence splitter): a
+# space between two letters of the script is a boundary. It also ends some clauses, which the aligner
+# merges back; a space next to a digit or a Latin word ("ในปี 2031") is not one.
+SPACE_SENTENCE_LANGS = frozenset({"th", "lo"})
+_SCRIPT_SPACE = re.compile(r"(?<=[\u0e00-\u0eff])\s+(?=[\u0e00-\u0eff])")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ def splitter_for(lang: str) -> Splitter:
         return Splitter("pysbd", base, f"pysbd rules for {base}")
     if base in SENTENCEX_LANGS:
         return Splitter("sentencex", base, f"sentencex rules for {base}")
+    if base in SPACE_SENTENCE_LANGS:
+        return Splitter("spaces", base, "a space between two words of the script ends a sentence (no end marks)")
     return Splitter("lines", base, "no sentence rules for this language: one sentence per line, as given")
 
 
@@ -65,6 +72,8 @@ def _split(text: str, splitter: Splitter) -> list[str]:
         return split_paragraph(text, splitter.lang)
     if splitter.kind == "lines":
         parts = [text]
+    elif splitter.kind == "spaces":
+        parts = _SCRIPT_SPACE.split(text)
     elif splitter.kind == "pysbd":
         parts = list(_pysbd(splitter.lang).segment(text))  # type: ignore[attr-defined]
     else:
