@@ -173,3 +173,21 @@ def test_mqm_word_count_counts_han_characters_and_latin_words() -> None:
         line_pair("Un texte.", "A text of four words.", "fr", "en", 2),
     ]
     assert eval_word_count(pairs) == 12 + 7 + 5
+
+
+def test_a_cyrillic_references_names_are_found_in_a_latin_version() -> None:
+    refs = [
+        "Министр открыл совещание руководителей полиции в Лионе.",
+        "Следующее совещание состоится в Каире в следующем году.",
+    ]
+    det = NamesNumbersDetector(use_lexicon=False)
+
+    def missing(hyps: list[str]) -> list[str]:
+        pairs = [line_pair(r, h, "ru", "en", i) for i, (r, h) in enumerate(zip(refs, hyps, strict=True))]
+        return sorted(s.ref.text for s in det.detect(pairs) if s.ref)
+
+    # "Лионе" is the locative of Лион; both romanize to the skeleton of Lyon.
+    assert missing(["The minister opened the meeting of police chiefs in Lyon.", "The next meeting is in Cairo."]) == []
+    assert missing(["The minister opened the meeting of police chiefs in Paris.", "The next meeting is in Cairo."]) == [
+        "Лионе"
+    ]

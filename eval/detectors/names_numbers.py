@@ -260,6 +260,11 @@ _BEFORE_ROMANIZE = {
 }
 
 
+def _romanized_or_arabic(text: str) -> bool:
+    """Whether ``text`` has letters outside the Latin script (so its skeleton compares across scripts)."""
+    return any(_beyond_latin(c) or "\u0600" <= c <= "\u06ff" for c in text)
+
+
 @lru_cache(maxsize=200_000)
 def skeleton(text: str) -> str:
     """Consonant skeleton shared by spellings across scripts (Hammouchi ≈ حموشي → hms; Lyon ≈ ल्यों ≈ Лион).
@@ -544,11 +549,13 @@ def _found(ent: Entity, hyp: str, hyp_lang: str) -> bool:
         n = len(ent.value.split())
         # Each variant with its folded form and the n-gram lengths that can reach its threshold.
         variants = [(v, fv, _lengths_allowed(len(fv), 0.85)) for v in _variants(ent) for fv in (fold(v),)]
+        # Either side in another script (a Latin version of a Cyrillic reference's name, or the reverse).
+        cross_script = info.script != "Latn" or _romanized_or_arabic(ent.value)
         for g in _ngrams(hyp, n + 1):
             fg = fold(g.text)
             if any(len(fg) in ok and may_reach(fg, fv, 0.85) and _ratio(g.text, v) >= 0.85 for v, fv, ok in variants):
                 return True
-            if info.script != "Latn" and _translit_reaches(g.text, ent.value, 0.8):
+            if cross_script and _translit_reaches(g.text, ent.value, 0.8):
                 return True
         if info.script in UNSPACED_SCRIPTS:
             return any(_in_unspaced(v, hyp) for v in _variants(ent))
