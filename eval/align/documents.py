@@ -92,26 +92,30 @@ def with_blank_beads(beads: list[Bead], ref_keep: list[int], hyp_keep: list[int]
     p = q = 0
     out: list[Bead] = []
     for bead in beads:
-        ref_ids = [ref_keep[i] for i in bead.ref_ids]
-        hyp_ids = [hyp_keep[j] for j in bead.hyp_ids]
-        if ref_ids:
-            while p < len(ref_blank) and ref_blank[p] < ref_ids[0]:
-                out.append(Bead((ref_blank[p],), (), 0.0))
-                p += 1
-            ref_ids = list(range(ref_ids[0], ref_ids[-1] + 1))
-            while p < len(ref_blank) and ref_blank[p] <= ref_ids[-1]:
-                p += 1
-        if hyp_ids:
-            while q < len(hyp_blank) and hyp_blank[q] < hyp_ids[0]:
-                out.append(Bead((), (hyp_blank[q],), 0.0))
-                q += 1
-            hyp_ids = list(range(hyp_ids[0], hyp_ids[-1] + 1))
-            while q < len(hyp_blank) and hyp_blank[q] <= hyp_ids[-1]:
-                q += 1
-        out.append(Bead(tuple(ref_ids), tuple(hyp_ids), bead.similarity))
+        ref_before, ref_ids, p = _full_ids(bead.ref_ids, ref_keep, ref_blank, p)
+        hyp_before, hyp_ids, q = _full_ids(bead.hyp_ids, hyp_keep, hyp_blank, q)
+        out += [Bead((i,), (), 0.0) for i in ref_before] + [Bead((), (j,), 0.0) for j in hyp_before]
+        out.append(Bead(ref_ids, hyp_ids, bead.similarity))
     out += [Bead((i,), (), 0.0) for i in ref_blank[p:]]
     out += [Bead((), (j,), 0.0) for j in hyp_blank[q:]]
     return out
+
+
+def _full_ids(
+    ids: tuple[int, ...], keep: list[int], blank: list[int], p: int
+) -> tuple[list[int], tuple[int, ...], int]:
+    """One side of a bead in full ids: the left-out ids before it (null beads), its ids with the left-out
+    ids inside its span, and the index of the next left-out id not yet placed."""
+    if not ids:
+        return [], (), p
+    first, last = keep[ids[0]], keep[ids[-1]]
+    start = p
+    while p < len(blank) and blank[p] < first:
+        p += 1
+    before = blank[start:p]
+    while p < len(blank) and blank[p] <= last:
+        p += 1
+    return before, tuple(range(first, last + 1)), p
 
 
 def _align_texts(

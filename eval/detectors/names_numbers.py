@@ -239,10 +239,10 @@ def fold(text: str) -> str:
     return "".join(c for c in nfd if not unicodedata.combining(c))
 
 
-def _beyond_latin(c: str) -> bool:
-    """A letter of neither Latin (with its extensions and Vietnamese) nor Arabic: a script to romanize."""
+def _non_latin(c: str) -> bool:
+    """A letter of another script than Latin (with its extensions and Vietnamese)."""
     o = ord(c)
-    return o > 0x24F and c.isalpha() and not 0x1E00 <= o <= 0x1EFF and not 0x600 <= o <= 0x6FF
+    return o > 0x24F and c.isalpha() and not 0x1E00 <= o <= 0x1EFF
 
 
 # Letters romanized before anyascii, where its spelling would read as another Latin consonant. Indic
@@ -260,11 +260,6 @@ _BEFORE_ROMANIZE = {
 }
 
 
-def _romanized_or_arabic(text: str) -> bool:
-    """Whether ``text`` has letters outside the Latin script (so its skeleton compares across scripts)."""
-    return any(_beyond_latin(c) or "\u0600" <= c <= "\u06ff" for c in text)
-
-
 @lru_cache(maxsize=200_000)
 def skeleton(text: str) -> str:
     """Consonant skeleton shared by spellings across scripts (Hammouchi ≈ حموشي → hms; Lyon ≈ ल्यों ≈ Лион).
@@ -275,7 +270,7 @@ def skeleton(text: str) -> str:
     if any("\u0600" <= c <= "\u06ff" for c in text):
         out = "".join(_AR_CLASS.get(c, "") for c in text)
     else:
-        romanized = any(_beyond_latin(c) for c in text)
+        romanized = any(_non_latin(c) for c in text)  # no Arabic here: the branch above took it
         t = fold(anyascii(text.translate(_BEFORE_ROMANIZE))) if romanized else fold(text)
         if romanized:
             t = t.replace("kh", "h")  # Cyrillic Х, Devanagari ख: the h of a Latin spelling
@@ -550,7 +545,7 @@ def _found(ent: Entity, hyp: str, hyp_lang: str) -> bool:
         # Each variant with its folded form and the n-gram lengths that can reach its threshold.
         variants = [(v, fv, _lengths_allowed(len(fv), 0.85)) for v in _variants(ent) for fv in (fold(v),)]
         # Either side in another script (a Latin version of a Cyrillic reference's name, or the reverse).
-        cross_script = info.script != "Latn" or _romanized_or_arabic(ent.value)
+        cross_script = info.script != "Latn" or any(_non_latin(c) for c in ent.value)
         for g in _ngrams(hyp, n + 1):
             fg = fold(g.text)
             if any(len(fg) in ok and may_reach(fg, fv, 0.85) and _ratio(g.text, v) >= 0.85 for v, fv, ok in variants):

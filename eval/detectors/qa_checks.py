@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import ftfy
 
-from eval.align.words import Word, has_unspaced_script, word_units
+from eval.align.words import Word, word_units
 from eval.detectors.base import AlignedPair, Detector, Span, TextSpan
 from eval.errors import ConfigError
 from eval.languages.codes import language_info
@@ -143,10 +143,8 @@ def end_punctuation(hyp: str, ref: str, hyp_marks_end: bool = True) -> tuple[Tex
         return None
     if hyp_kind == "none":  # mark the last word, the place the missing mark belongs
         words = list(_WORD.finditer(hyp[: at + 1]))
-        start = words[-1].start() if words else at
-        if words and has_unspaced_script(words[-1].group()):  # a Chinese or Thai clause is one run: its last unit
-            last = words[-1]
-            start = word_units(Word(last.group(), last.start(), last.end()))[-1].start
+        # The last word unit: a Chinese or Thai clause is one run, its last character or word is the unit.
+        start = word_units(Word(words[-1].group(), words[-1].start(), words[-1].end()))[-1].start if words else at
         return _span(hyp, start, at + 1), hyp_kind, ref_kind
     return _span(hyp, at, at + 1), hyp_kind, ref_kind
 
