@@ -67,6 +67,12 @@ def normalize_text(text: str) -> str:
     return "\n".join(lines)
 
 
+def normalize_line(line: str) -> str:
+    """One segment of a line-aligned file as a run reads it: ``normalize_text`` with an in-line break
+    (U+2028/U+2029, NEL, vertical tab, form feed) read as a space."""
+    return normalize_text(_IN_LINE_BREAKS.sub(" ", line))
+
+
 def _read_decoded(path: str | Path) -> tuple[str, str, str]:
     """(decoded text, encoding, SHA-256 of the bytes); a missing or empty file is an InputError."""
     p = Path(path)
@@ -114,7 +120,7 @@ def read_lines(path: str | Path) -> tuple[list[str], str]:
     break would shift every later segment against the reference and against sacrebleu's count.
     """
     text, _, sha = _read_decoded(path)
-    lines = [normalize_text(_IN_LINE_BREAKS.sub(" ", line)) for line in text_lines(text)]
+    lines = [normalize_line(line) for line in text_lines(text)]
     while lines and lines[-1] == "":
         lines.pop()
     if not any(lines):

@@ -10,7 +10,7 @@ import pytest
 from eval.errors import InputError
 from eval.linealigned import load_line_aligned
 from eval.meta.build import build_line_aligned, main
-from eval.meta.mqm_tsv import SegmentKey, parse_mqm_tsv, penalty, read_mqm_tsv, segment_penalty, unmark
+from eval.meta.mqm_tsv import SegmentKey, parse_mqm_tsv, penalty, read_marks, read_mqm_tsv, segment_penalty
 
 TOY = Path(__file__).parent / "data" / "mqm" / "toy.tsv"
 HEADER = "system\tdoc\tdoc_id\tseg_id\trater\tsource\ttarget\tcategory\tseverity\tcomment\n"
@@ -52,24 +52,82 @@ def test_select_docs() -> None:
 
 
 @pytest.mark.parametrize(
-    ("marked", "message"),
-    [("a <v>b", "without '</v>'"), ("a b</v>", "without '<v>'"), ("<v>a</v> <v>b</v>", "more than one")],
+    ("marked", "text", "span", "problem"),
+    [
+        ("a <v>b</v> c", "a b c", (2, 3), ""),
+        ("plain", "plain", (None, None), ""),
+        ("a <v>b", "a b", (2, 3), "without '</v>'"),
+        ("a b</v>", "a b", (None, None), "without '<v>'"),
+        ("<v>a</v> x <v>b</v>", "a x b", (0, 5), "more than one"),
+    ],
 )
-def test_unmark_errors(marked: str, message: str) -> None:
-    with pytest.raises(InputError, match=message):
-        unmark(marked, "f.tsv:3")
+def test_read_marks(marked: str, text: str, span: tuple[int | None, int | None], problem: str) -> None:
+    cell = read_marks(marked)
+    assert (cell.text, (cell.start, cell.end)) == (text, span)
+    assert (problem in cell.problem) if problem else cell.problem == ""
 
 
 def test_parse_errors_name_file_and_line() -> None:
     with pytest.raises(InputError, match=re.escape("f.tsv:1: missing column")):
         parse_mqm_tsv("system\tdoc\n", "f.tsv")
-    row = "s\td\t1\t1\tr\tsrc\ttgt\tNo-error\tNo-error\t\n"
-    with pytest.raises(InputError, match=re.escape("f.tsv:3: s d segment 1 has a different text")):
-        parse_mqm_tsv(HEADER + row + row.replace("tgt", "other"), "f.tsv")
-    with pytest.raises(InputError, match="system t has 1 segments vs 2"):
-        parse_mqm_tsv(HEADER + row + row.replace("\t1\t1\t", "\t2\t2\t") + row.replace("s\t", "t\t", 1), "f.tsv")
     with pytest.raises(InputError, match=re.escape("f.tsv:2: column doc_id is 'x'")):
-        parse_mqm_tsv(HEADER + row.replace("\t1\t1\t", "\tx\t1\t"), "f.tsv")
+        parse_mqm_tsv(HEADER + ROW.replace("\t1\t1\t", "\tx\t1\t"), "f.tsv")
+    with pytest.raises(InputError, match=re.escape("f.tsv:3: d segment 1 has seg_id 2 and 1")):
+        parse_mqm_tsv(HEADER + ROW + ROW.replace("\t1\t1\t", "\t1\t2\t"), "f.tsv")
+
+
+ROW = "s\td\t1\t1\tr\tsrc\ttgt\tNo-error\tNo-error\t\n"
+
+
+def _row(system: str, seg: int, target: str, category: str = "No-error", severity: str = "No-error") -> str:
+    return f"{system}\td\t{seg}\t{seg}\tr\tsrc {seg}\t{target}\t{category}\t{severity}\t\n"
+
+
+def test_a_row_with_another_text_keeps_the_first_and_places_its_span_by_text() -> None:
+    rows = [
+        _row("s", 1, "Der Hund schläft heute."),
+        # the same line as a run reads it (single spaces, stripped): no note, the offsets move with it
+        _row("s", 1, "Der  <v>Hund</v>\u00a0schläft heute. ", "Accuracy/Mistranslation", "Major"),
+        _row("s", 1, "Der Hund <v>schläft</v>.", "Fluency/Grammar", "Minor"),  # another text: placed by its span
+        _row("s", 1, "Die <v>Katze</v> schläft.", "Style/Awkward", "Minor"),  # not in the kept text
+    ]
+    ratings = parse_mqm_tsv(HEADER + "".join(rows), "f.tsv")
+    seg = ratings.outputs["s"][SegmentKey("d", 1)]
+    assert seg.target == "Der Hund schläft heute."
+    assert [(e.start, e.end, e.text) for e in seg.errors] == [(4, 8, "Hund"), (9, 16, "schläft"), (None, None, "")]
+    assert segment_penalty(seg) == 7.0  # an error without a place still weighs
+    assert ratings.notes == [
+        "2 row(s): a text that differs from the segment's first row: the first row's text is kept (first: f.tsv:4)",
+        "1 row(s): a span not found in the segment's text as first read: the error is kept without a span "
+        "(first: f.tsv:5)",
+    ]
+
+
+def test_cells_are_read_as_a_run_reads_the_line() -> None:
+    cell = read_marks(" Ein\u00a0 <v>gro\u0301sser</v>  Hund\u200b ")
+    assert cell.text == "Ein gróßer Hund".replace("ß", "ss") and cell.text[cell.start : cell.end] == "grósser"
+
+
+def test_malformed_marks_are_read_and_reported() -> None:
+    rows = [_row("s", 1, "<v>a</v> b <v>c</v>", "Fluency/Grammar", "Minor"), _row("s", 2, "x <v>y", "Other", "Minor")]
+    ratings = parse_mqm_tsv(HEADER + "".join(rows), "f.tsv")
+    spans = [(e.text, e.side) for seg in ratings.outputs["s"].values() for e in seg.errors]
+    assert spans == [("a b c", "target"), ("y", "target")]
+    assert len(ratings.notes) == 2 and "f.tsv:2" in ratings.notes[0] and "f.tsv:3" in ratings.notes[1]
+
+
+def test_segments_or_systems_without_every_rating_are_left_out_with_a_note() -> None:
+    full = [_row(s, k, f"t{k}") for s in ("a", "b") for k in (1, 2, 3)]
+    ratings = parse_mqm_tsv(HEADER + "".join(full) + _row("c", 1, "t1") + _row("c", 2, "t2"), "f.tsv")
+    assert ratings.systems == ["a", "b", "c"]
+    assert [k.doc_id for k in ratings.segments] == [1, 2]
+    assert all(len(segs) == 2 for segs in ratings.outputs.values())
+    assert ratings.notes == ["1 of 3 segments are not rated for every system (c lacks 1): left out, 2 kept"]
+    sparse = parse_mqm_tsv(HEADER + "".join(full) + _row("c", 1, "t1"), "f.tsv")
+    assert sparse.systems == ["a", "b"] and len(sparse.segments) == 3
+    assert sparse.notes == ["system c is rated on 1 of 3 segments (< half): left out"]
+    with pytest.raises(InputError, match="no segment is rated for every system"):
+        parse_mqm_tsv(HEADER + _row("a", 1, "t") + _row("a", 2, "t") + _row("b", 3, "t") + _row("b", 4, "t"), "f.tsv")
 
 
 def test_build_line_aligned_loads(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def build_line_aligned(
     if reference not in ratings.outputs:
         raise InputError(
             f"{ratings.path}: no system {reference!r} to use as the reference; systems: {', '.join(ratings.systems)}. "
-            "Fix: pass --reference NAME"
+            "Fix: pass --reference NAME" + "".join(f" (note: {n})" for n in ratings.notes)
         )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -104,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.docs:
             ratings = ratings.select_docs(args.docs)
         built = build_line_aligned(ratings, args.out_dir, args.src_lang, args.ref_lang, args.reference, args.name)
+        for note in ratings.notes:
+            print(f"note: {args.tsv}: {note}", file=sys.stderr)
         return (
             f"{built.out_dir}: {built.segments} segments, {len(built.systems)} systems + reference; "
             f"run: python -m eval corpus=line-aligned corpus.dir={built.out_dir}"

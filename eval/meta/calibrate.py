@@ -216,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
             for name, thr, ov, pa in held_out_curve(fitted, held):
                 curve += f"#   {name:16s} p>={thr:.4f}: P {_f(ov.precision)} R {_f(ov.recall)} F1 {_f(ov.f1)}"
                 curve += f" | F1 chars {_f(pa.f1)}\n"
-        return summary + "\n" + curve + to_yaml(fitted, f"{args.mqm.name} ({docs}), python -m eval.meta.calibrate")
+        notes = "".join(f"# note: {n}\n" for n in ratings.notes)
+        fitted_yaml = to_yaml(fitted, f"{args.mqm.name} ({docs}), python -m eval.meta.calibrate")
+        return notes + summary + "\n" + curve + fitted_yaml
 
     return run_tool(task)
 

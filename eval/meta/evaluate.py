@@ -94,7 +94,8 @@ def match_run(
         raise InputError(f"{run.path}: reference lines are not numbered 0..{len(refs) - 1}; not a line-aligned run")
     run_systems = sorted({s for s, _ in hyps})
     systems = [s for s in run_systems if s in ratings.outputs and s != reference]
-    notes = [f"system {s} is not in the ratings; left out" for s in run_systems if s not in ratings.outputs]
+    notes = [f"{ratings.path}: {n}" for n in ratings.notes]
+    notes += [f"system {s} is not in the ratings; left out" for s in run_systems if s not in ratings.outputs]
     notes += [f"rated system {s} is not in the run" for s in ratings.systems if s not in run_systems and s != reference]
     for s in systems:
         bad = [ln for ln, k in enumerate(keys) if hyps.get((s, ln)) != ratings.outputs[s][k].target]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from eval.errors import InputError
-from eval.textio import read_raw
+from eval.textio import normalize_line, read_raw
 
 COLUMNS = ("system", "doc", "doc_id", "seg_id", "rater", "source", "target", "category", "severity", "comment")
 OPEN, CLOSE = "<v>", "</v>"
@@ -75,12 +76,14 @@ class SystemSegment:
 
 @dataclass
 class MqmRatings:
-    """A whole TSV: segments in ``seg_id`` order and, per system, its rated outputs."""
+    """A whole TSV: segments in ``seg_id`` order and, per system, its rated outputs; ``notes`` says what
+    the reader worked round (see ``parse_mqm_tsv``)."""
 
     path: str
     sha256: str
     segments: list[SegmentKey]
     outputs: dict[str, dict[SegmentKey, SystemSegment]]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def systems(self) -> list[str]:
@@ -105,21 +108,58 @@ class MqmRatings:
         )
 
 
-def unmark(marked: str, where: str) -> tuple[str, int | None, int | None]:
-    """Text without the ``<v>…</v>`` marks, and the marked span's offsets in it (None when unmarked)."""
-    i = marked.find(OPEN)
-    if i < 0:
-        if CLOSE in marked:
-            raise InputError(f"{where}: '{CLOSE}' without '{OPEN}'")
-        return marked, None, None
-    j = marked.find(CLOSE, i)
-    if j < 0:
-        raise InputError(f"{where}: '{OPEN}' without '{CLOSE}'; mark the span as <v>…</v>")
-    inner = marked[i + len(OPEN) : j]
-    text = marked[:i] + inner + marked[j + len(CLOSE) :]
-    if OPEN in text or CLOSE in text:
-        raise InputError(f"{where}: more than one <v>…</v> span in one row; one error per row")
-    return text, i, i + len(inner)
+@dataclass(frozen=True)
+class Unmarked:
+    """A cell without its ``<v>…</v>`` marks: the text, the marked span's offsets in it (None when
+    unmarked) and, when the marks were not one well-formed pair, what was made of them."""
+
+    text: str
+    start: int | None
+    end: int | None
+    problem: str = ""
+
+
+def read_marks(marked: str) -> Unmarked:
+    """The text and span of a cell, for any marks a rater's tool wrote.
+
+    One ``<v>…</v>`` pair is the span. Several pairs give their extent (first ``<v>`` to last ``</v>``),
+    a ``<v>`` without ``</v>`` runs to the end of the text, a ``</v>`` alone marks nothing; each of
+    these says so in ``problem``. Text and offsets are those of the line a run reads (``_normalized``).
+    """
+    if OPEN not in marked and CLOSE not in marked:
+        return _normalized(marked, None, None)
+    text, opens, closes, pos = [], [], [], 0
+    for piece in re.split(f"({re.escape(OPEN)}|{re.escape(CLOSE)})", marked):
+        if piece == OPEN:
+            opens.append(pos)
+        elif piece == CLOSE:
+            closes.append(pos)
+        else:
+            text.append(piece)
+            pos += len(piece)
+    plain = "".join(text)
+    if not opens:
+        return _normalized(plain, None, None, f"'{CLOSE}' without '{OPEN}': no span")
+    after = [c for c in closes if c >= opens[0]]
+    if not after:
+        return _normalized(plain, opens[0], len(plain), f"'{OPEN}' without '{CLOSE}': the span runs to the end")
+    if len(opens) > 1 or len(closes) > 1:
+        several = "more than one <v>…</v> span in one row: their extent is the span"
+        return _normalized(plain, opens[0], after[-1], several)
+    return _normalized(plain, opens[0], after[-1])
+
+
+def _normalized(text: str, start: int | None, end: int | None, problem: str = "") -> Unmarked:
+    """The cell as a run reads the line (``eval.textio.normalize_line``: NFC, single spaces, stripped), with
+    the span's offsets moved into it, so human spans and detector spans count the same characters."""
+    plain = normalize_line(text)
+    if start is None or end is None or plain == text:
+        return Unmarked(plain, start, end, problem)
+
+    def moved(i: int) -> int:  # a sentinel keeps the prefix's trailing space from being stripped
+        return min(len(plain), max(0, len(normalize_line(text[:i] + "x")) - 1))
+
+    return Unmarked(plain, moved(start), max(moved(start), moved(end)), problem)
 
 
 def _int(value: str, column: str, where: str) -> int:
@@ -129,8 +169,81 @@ def _int(value: str, column: str, where: str) -> int:
         raise InputError(f"{where}: column {column} is {value!r}, not an integer") from None
 
 
+class _Notes:
+    """Problems the reader worked round, counted by kind with the first place each was seen."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] = {}
+        self.count: dict[str, int] = {}
+
+    def add(self, kind: str, where: str) -> None:
+        self.first.setdefault(kind, where)
+        self.count[kind] = self.count.get(kind, 0) + 1
+
+    def lines(self) -> list[str]:
+        return [f"{n} row(s): {kind} (first: {self.first[kind]})" for kind, n in self.count.items()]
+
+
+def _placed(span: str, start: int, text: str) -> tuple[int, int] | None:
+    """Where ``span`` (marked at ``start`` in another copy of the segment) sits in ``text``: the occurrence
+    nearest ``start``, None when it does not occur."""
+    found = [m.start() for m in re.finditer(re.escape(span), text)] if span else []
+    if not found:
+        return None
+    best = min(found, key=lambda i: abs(i - start))
+    return best, best + len(span)
+
+
+def _error_span(cell: Unmarked, kept: str, where: str, notes: _Notes) -> tuple[int | None, int | None]:
+    """The span of ``cell`` in ``kept`` (the segment's text as first read)."""
+    if cell.problem:
+        notes.add(cell.problem, where)
+    if cell.start is None or cell.end is None or cell.text == kept:
+        return cell.start, cell.end
+    placed = _placed(cell.text[cell.start : cell.end], cell.start, kept)
+    if placed is None:
+        notes.add("a span not found in the segment's text as first read: the error is kept without a span", where)
+        return None, None
+    return placed
+
+
+def _complete(
+    outputs: dict[str, dict[SegmentKey, SystemSegment]], order: list[SegmentKey], path: str
+) -> tuple[dict[str, dict[SegmentKey, SystemSegment]], list[SegmentKey], list[str]]:
+    """Systems and segments that make a complete table (every kept system rated on every kept segment).
+
+    A system rated on fewer than half of the segments is left out; of the others, the segments they all
+    have are kept (what mt-metrics-eval compares systems on). Each choice is a note."""
+    notes = []
+    half = len(order) / 2
+    sparse = sorted(s for s, segs in outputs.items() if len(segs) < half)
+    if sparse and len(sparse) < len(outputs):
+        for s in sparse:
+            notes.append(f"system {s} is rated on {len(outputs[s])} of {len(order)} segments (< half): left out")
+        outputs = {s: segs for s, segs in outputs.items() if s not in sparse}
+    common = [k for k in order if all(k in segs for segs in outputs.values())]
+    if not common:
+        raise InputError(f"{path}: no segment is rated for every system; every system needs the same segments")
+    if len(common) < len(order):
+        lacking = {s: len(order) - len(segs) for s, segs in outputs.items() if len(segs) < len(order)}
+        detail = ", ".join(f"{s} lacks {n}" for s, n in sorted(lacking.items()))
+        notes.append(
+            f"{len(order) - len(common)} of {len(order)} segments are not rated for every system ({detail}): "
+            f"left out, {len(common)} kept"
+        )
+        wanted = set(common)
+        outputs = {s: {k: v for k, v in segs.items() if k in wanted} for s, segs in outputs.items()}
+    return outputs, common, notes
+
+
 def parse_mqm_tsv(raw: str, path: str, sha256: str = "") -> MqmRatings:
-    """Parse the text of an MQM TSV; every error names the file and line."""
+    """Parse the text of an MQM TSV; every error names the file and line.
+
+    Structure (header, integer ids, one seg_id per segment) is required. Content that releases and
+    rating tools get wrong is worked round and reported in ``notes``: marks that are not one
+    ``<v>…</v>`` pair (see ``read_marks``), a row whose text differs from the segment's first row (the
+    first is kept and the span placed by its text), and systems or segments without a rating for every
+    system (see ``_complete``)."""
     reader = csv.reader(io.StringIO(raw), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(reader, None)
     if header is None:
@@ -142,6 +255,7 @@ def parse_mqm_tsv(raw: str, path: str, sha256: str = "") -> MqmRatings:
     col = {c: header.index(c) for c in COLUMNS if c in header}
     outputs: dict[str, dict[SegmentKey, SystemSegment]] = {}
     seg_ids: dict[SegmentKey, int] = {}
+    notes = _Notes()
     for lineno, row in enumerate(reader, 2):
         if not row or not any(row):
             continue
@@ -153,35 +267,28 @@ def parse_mqm_tsv(raw: str, path: str, sha256: str = "") -> MqmRatings:
         seg_id = _int(get["seg_id"], "seg_id", where)
         if seg_ids.setdefault(key, seg_id) != seg_id:
             raise InputError(f"{where}: {key.doc} segment {key.doc_id} has seg_id {seg_id} and {seg_ids[key]}")
-        source, s0, s1 = unmark(get["source"], where + " (source)")
-        target, t0, t1 = unmark(get["target"], where + " (target)")
+        source, target = read_marks(get["source"]), read_marks(get["target"])
         system = get["system"]
         seg = outputs.setdefault(system, {}).setdefault(
-            key, SystemSegment(system, key, seg_id, get["rater"], source, target)
+            key, SystemSegment(system, key, seg_id, get["rater"], source.text, target.text)
         )
-        if (seg.source, seg.target) != (source, target):
-            raise InputError(
-                f"{where}: {system} {key.doc} segment {key.doc_id} has a different text than on an earlier row"
-            )
+        if (seg.source, seg.target) != (source.text, target.text):
+            notes.add("a text that differs from the segment's first row: the first row's text is kept", where)
         if get["rater"] not in seg.raters:
             seg.raters.append(get["rater"])
         category, severity = get["category"].strip(), get["severity"].strip()
         if category.lower() == NO_ERROR or severity.lower() == NO_ERROR:
             continue
-        side, start, end = ("source", s0, s1) if s0 is not None else ("target", t0, t1)
-        text = (source if side == "source" else target)[start:end] if start is not None else ""
+        on_source = source.start is not None
+        cell, kept, side = (source, seg.source, "source") if on_source else (target, seg.target, "target")
+        start, end = _error_span(cell, kept, where, notes)
+        text = kept[start:end] if start is not None else ""
         seg.errors.append(HumanError(system, key, get["rater"], category, severity, side, start, end, text))
     if not outputs:
         raise InputError(f"{path}: no rows after the header")
     order = sorted(seg_ids, key=lambda k: (seg_ids[k], k.doc, k.doc_id))
-    for system, segs in outputs.items():
-        if len(segs) != len(order):
-            lacking = [k for k in order if k not in segs]
-            raise InputError(
-                f"{path}: system {system} has {len(segs)} segments vs {len(order)} in the file "
-                f"(first missing: {lacking[0].doc} {lacking[0].doc_id}); every system needs every segment"
-            )
-    return MqmRatings(path, sha256, order, outputs)
+    outputs, order, kept_notes = _complete(outputs, order, path)
+    return MqmRatings(path, sha256, order, outputs, notes.lines() + kept_notes)
 
 
 def read_mqm_tsv(path: str | Path) -> MqmRatings:
