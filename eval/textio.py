@@ -18,7 +18,9 @@ from eval.errors import InputError
 
 log = logging.getLogger(__name__)
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+#: Invisible characters with no role in spelling: zero-width space, word joiner, BOM, soft hyphen. ZWNJ and
+#: ZWJ (U+200C/U+200D) are letters' business in Persian, Kurdish, Indic scripts and emoji: they stay.
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u00ad]")
 _IN_LINE_BREAKS = re.compile("[\u2028\u2029\x85\x0b\x0c]")
 _HSPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 #: Cleanly-decoded share that charset-normalizer must reach before we trust a non-UTF-8 guess.
@@ -59,7 +61,7 @@ def decode_bytes(data: bytes, where: str) -> tuple[str, str]:
 
 
 def normalize_text(text: str) -> str:
-    """NFC, Unix newlines, no zero-width characters, single spaces, no trailing blanks per line."""
+    """NFC, Unix newlines, no invisible formatting characters (``_ZERO_WIDTH``), single spaces, no trailing blanks."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = unicodedata.normalize("NFC", text)
     text = _ZERO_WIDTH.sub("", text)
