@@ -7,6 +7,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -123,8 +124,14 @@ def fill(folder: Path, leave_kb: int) -> Path:
     return filler
 
 
+def _interruptible() -> None:
+    """In the child: SIGINT back to its default, as in a terminal. A test suite started as a background job
+    without job control inherits SIGINT ignored, and the harness rightly keeps an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def harness(results: Path, *overrides: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """``python -m eval`` started in the background, as a user would."""
+    """``python -m eval`` started in the background, as a user would (Ctrl-C reaches it, see ``_interruptible``)."""
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     cmd = [sys.executable, "-m", "eval", f"results_dir={results}", "progress=false", *overrides]
     return subprocess.Popen(
@@ -134,6 +141,7 @@ def harness(results: Path, *overrides: str, env: dict[str, str] | None = None) -
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
 
 
