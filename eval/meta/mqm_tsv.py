@@ -20,6 +20,7 @@ from eval.textio import normalize_line, read_raw
 
 COLUMNS = ("system", "doc", "doc_id", "seg_id", "rater", "source", "target", "category", "severity", "comment")
 OPEN, CLOSE = "<v>", "</v>"
+_MARKS = re.compile(f"({re.escape(OPEN)}|{re.escape(CLOSE)})")  # split keeps the marks as pieces
 NO_ERROR = "no-error"
 
 
@@ -129,7 +130,7 @@ def read_marks(marked: str) -> Unmarked:
     if OPEN not in marked and CLOSE not in marked:
         return _normalized(marked, None, None)
     text, opens, closes, pos = [], [], [], 0
-    for piece in re.split(f"({re.escape(OPEN)}|{re.escape(CLOSE)})", marked):
+    for piece in _MARKS.split(marked):
         if piece == OPEN:
             opens.append(pos)
         elif piece == CLOSE:
@@ -159,7 +160,8 @@ def _normalized(text: str, start: int | None, end: int | None, problem: str = ""
     def moved(i: int) -> int:  # a sentinel keeps the prefix's trailing space from being stripped
         return min(len(plain), max(0, len(normalize_line(text[:i] + "x")) - 1))
 
-    return Unmarked(plain, moved(start), max(moved(start), moved(end)), problem)
+    first = moved(start)
+    return Unmarked(plain, first, max(first, moved(end)), problem)
 
 
 def _int(value: str, column: str, where: str) -> int:
