@@ -83,7 +83,7 @@ def _row(system: str, seg: int, target: str, category: str = "No-error", severit
     return f"{system}\td\t{seg}\t{seg}\tr\tsrc {seg}\t{target}\t{category}\t{severity}\t\n"
 
 
-def test_a_row_with_another_text_keeps_the_first_and_places_its_span_by_text() -> None:
+def test_a_row_with_another_text_keeps_the_common_one_and_places_its_span_by_text() -> None:
     rows = [
         _row("s", 1, "Der Hund schläft heute."),
         # the same line as a run reads it (single spaces, stripped): no note, the offsets move with it
@@ -97,10 +97,22 @@ def test_a_row_with_another_text_keeps_the_first_and_places_its_span_by_text() -
     assert [(e.start, e.end, e.text) for e in seg.errors] == [(4, 8, "Hund"), (9, 16, "schläft"), (None, None, "")]
     assert segment_penalty(seg) == 7.0  # an error without a place still weighs
     assert ratings.notes == [
-        "2 row(s): a text that differs from the segment's first row: the first row's text is kept (first: f.tsv:4)",
-        "1 row(s): a span not found in the segment's text as first read: the error is kept without a span "
-        "(first: f.tsv:5)",
+        "2 row(s): a text that differs from the one most rows of its segment carry: that one is kept (first: f.tsv:4)",
+        "1 row(s): a span not found in the segment's kept text: the error is kept without a span (first: f.tsv:5)",
     ]
+
+
+def test_the_text_most_rows_carry_is_kept_even_when_the_first_row_differs() -> None:
+    rows = [
+        _row("s", 1, "Der Hund <v>schlaft</v> heute.", "Fluency/Spelling", "Minor"),  # one rater's altered copy
+        _row("s", 1, "Der <v>Hund</v> schläft heute.", "Accuracy/Mistranslation", "Major"),
+        _row("s", 1, "Der Hund schläft <v>heute</v>.", "Style/Awkward", "Minor"),
+    ]
+    ratings = parse_mqm_tsv(HEADER + "".join(rows), "f.tsv")
+    seg = ratings.outputs["s"][SegmentKey("d", 1)]
+    assert seg.target == "Der Hund schläft heute." and seg.rater == "r"
+    assert [e.text for e in seg.errors] == ["", "Hund", "heute"]
+    assert ratings.notes[0].startswith("1 row(s): a text that differs") and "f.tsv:2" in ratings.notes[0]
 
 
 def test_cells_are_read_as_a_run_reads_the_line() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,14 +198,14 @@ def _placed(span: str, start: int, text: str) -> tuple[int, int] | None:
 
 
 def _error_span(cell: Unmarked, kept: str, where: str, notes: _Notes) -> tuple[int | None, int | None]:
-    """The span of ``cell`` in ``kept`` (the segment's text as first read)."""
+    """The span of ``cell`` in ``kept`` (the segment's text, see ``_segment``)."""
     if cell.problem:
         notes.add(cell.problem, where)
     if cell.start is None or cell.end is None or cell.text == kept:
         return cell.start, cell.end
     placed = _placed(cell.text[cell.start : cell.end], cell.start, kept)
     if placed is None:
-        notes.add("a span not found in the segment's text as first read: the error is kept without a span", where)
+        notes.add("a span not found in the segment's kept text: the error is kept without a span", where)
         return None, None
     return placed
 
@@ -238,14 +239,51 @@ def _complete(
     return outputs, common, notes
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One TSV row as read: where it is, its rater, its two cells and its rating."""
+
+    where: str
+    rater: str
+    source: Unmarked
+    target: Unmarked
+    category: str
+    severity: str
+
+    @property
+    def texts(self) -> tuple[str, str]:
+        return self.source.text, self.target.text
+
+
+def _segment(system: str, key: SegmentKey, seg_id: int, rows: list[_Row], notes: _Notes) -> SystemSegment:
+    """One system's segment from its rows. Its texts are the ones most of the rows carry (the first
+    row's on a tie): one rater's tool that altered a copy does not decide the text the others rated."""
+    source, target = Counter(r.texts for r in rows).most_common(1)[0][0]
+    seg = SystemSegment(system, key, seg_id, rows[0].rater, source, target)
+    for row in rows:
+        if row.texts != (source, target):
+            notes.add("a text that differs from the one most rows of its segment carry: that one is kept", row.where)
+        if row.rater not in seg.raters:
+            seg.raters.append(row.rater)
+        category, severity = row.category.strip(), row.severity.strip()
+        if category.lower() == NO_ERROR or severity.lower() == NO_ERROR:
+            continue
+        on_source = row.source.start is not None
+        cell, kept, side = (row.source, source, "source") if on_source else (row.target, target, "target")
+        start, end = _error_span(cell, kept, row.where, notes)
+        text = kept[start:end] if start is not None else ""
+        seg.errors.append(HumanError(system, key, row.rater, category, severity, side, start, end, text))
+    return seg
+
+
 def parse_mqm_tsv(raw: str, path: str, sha256: str = "") -> MqmRatings:
     """Parse the text of an MQM TSV; every error names the file and line.
 
     Structure (header, integer ids, one seg_id per segment) is required. Content that releases and
     rating tools get wrong is worked round and reported in ``notes``: marks that are not one
-    ``<v>…</v>`` pair (see ``read_marks``), a row whose text differs from the segment's first row (the
-    first is kept and the span placed by its text), and systems or segments without a rating for every
-    system (see ``_complete``)."""
+    ``<v>…</v>`` pair (see ``read_marks``), a row whose text differs from the segment's other rows (the
+    text most rows carry is kept and the span placed by its text, see ``_segment``), and systems or
+    segments without a rating for every system (see ``_complete``)."""
     reader = csv.reader(io.StringIO(raw), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(reader, None)
     if header is None:
@@ -255,37 +293,26 @@ def parse_mqm_tsv(raw: str, path: str, sha256: str = "") -> MqmRatings:
     if missing:
         raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {' '.join(COLUMNS)}")
     col = {c: header.index(c) for c in COLUMNS if c in header}
-    outputs: dict[str, dict[SegmentKey, SystemSegment]] = {}
+    rows: dict[tuple[str, SegmentKey], list[_Row]] = {}
     seg_ids: dict[SegmentKey, int] = {}
-    notes = _Notes()
-    for lineno, row in enumerate(reader, 2):
-        if not row or not any(row):
+    for lineno, fields in enumerate(reader, 2):
+        if not fields or not any(fields):
             continue
         where = f"{path}:{lineno}"
-        if len(row) < len(col):
-            raise InputError(f"{where}: {len(row)} tab-separated fields vs {len(col)} in the header")
-        get = {c: row[i] for c, i in col.items()}
+        if len(fields) < len(col):
+            raise InputError(f"{where}: {len(fields)} tab-separated fields vs {len(col)} in the header")
+        get = {c: fields[i] for c, i in col.items()}
         key = SegmentKey(get["doc"], _int(get["doc_id"], "doc_id", where))
         seg_id = _int(get["seg_id"], "seg_id", where)
         if seg_ids.setdefault(key, seg_id) != seg_id:
             raise InputError(f"{where}: {key.doc} segment {key.doc_id} has seg_id {seg_id} and {seg_ids[key]}")
         source, target = read_marks(get["source"]), read_marks(get["target"])
-        system = get["system"]
-        seg = outputs.setdefault(system, {}).setdefault(
-            key, SystemSegment(system, key, seg_id, get["rater"], source.text, target.text)
-        )
-        if (seg.source, seg.target) != (source.text, target.text):
-            notes.add("a text that differs from the segment's first row: the first row's text is kept", where)
-        if get["rater"] not in seg.raters:
-            seg.raters.append(get["rater"])
-        category, severity = get["category"].strip(), get["severity"].strip()
-        if category.lower() == NO_ERROR or severity.lower() == NO_ERROR:
-            continue
-        on_source = source.start is not None
-        cell, kept, side = (source, seg.source, "source") if on_source else (target, seg.target, "target")
-        start, end = _error_span(cell, kept, where, notes)
-        text = kept[start:end] if start is not None else ""
-        seg.errors.append(HumanError(system, key, get["rater"], category, severity, side, start, end, text))
+        row = _Row(where, get["rater"], source, target, get["category"], get["severity"])
+        rows.setdefault((get["system"], key), []).append(row)
+    notes = _Notes()
+    outputs: dict[str, dict[SegmentKey, SystemSegment]] = {}
+    for (system, key), seg_rows in rows.items():
+        outputs.setdefault(system, {})[key] = _segment(system, key, seg_ids[key], seg_rows, notes)
     if not outputs:
         raise InputError(f"{path}: no rows after the header")
     order = sorted(seg_ids, key=lambda k: (seg_ids[k], k.doc, k.doc_id))
