@@ -53,10 +53,14 @@ class PRF:
 
     @property
     def f1(self) -> float | None:
+        return self.f_beta(1.0)
+
+    def f_beta(self, beta: float) -> float | None:
+        """Van Rijsbergen's F: beta < 1 weighs precision more (F0.5, the CoNLL-2014 error-correction score)."""
         p, r = self.precision, self.recall
         if p is None or r is None or p + r == 0:
             return None if p is None or r is None else 0.0
-        return 2 * p * r / (p + r)
+        return (1 + beta * beta) * p * r / (beta * beta * p + r)
 
 
 def _by_segment(spans: Iterable[CharSpan]) -> dict[SegmentRef, list[CharSpan]]:
