@@ -228,6 +228,41 @@ _AR_CLASS = {
     "پ": "b",
 }
 
+# Hebrew writes a foreign name's vowels with alef, he, vav, yod and ayin (matres lectionis: חמושי
+# Hammouchi, ליון Lyon) and its v as a double vav, so those letters carry no consonant; romanized
+# by anyascii they read as v and y (חמושי → "hmvshy", skeleton "hmfs" against "hms").
+_HE_CLASS = {
+    "ב": "b",
+    "ג": "j",
+    "ד": "d",
+    "ה": "h",
+    "ז": "s",
+    "ח": "h",
+    "ט": "t",
+    "כ": "k",
+    "ך": "k",
+    "ל": "l",
+    "מ": "m",
+    "ם": "m",
+    "נ": "n",
+    "ן": "n",
+    "ס": "s",
+    "פ": "b",
+    "ף": "f",
+    "צ": "s",
+    "ץ": "s",
+    "ק": "k",
+    "ר": "r",
+    "ש": "s",
+    "ת": "t",
+}
+_HE_FINAL_HE = re.compile("\u05d4(?![\u05d0-\u05ea])")  # a word-final he is a vowel (Kenya קניה)
+
+
+def _hebrew_consonants(text: str) -> str:
+    t = _HE_FINAL_HE.sub("", text).replace("וו", "v")
+    return "".join("f" if c == "v" else _HE_CLASS.get(c, "") for c in t)
+
 
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
@@ -264,13 +299,16 @@ _BEFORE_ROMANIZE = {
 def skeleton(text: str) -> str:
     """Consonant skeleton shared by spellings across scripts (Hammouchi ≈ حموشي → hms; Lyon ≈ ल्यों ≈ Лион).
 
-    Arabic letters go through the consonant table below; other non-Latin scripts (Cyrillic, Greek,
-    Devanagari, Hebrew, Hangul, Thai, Han...) are romanized by anyascii first, then skeletonised as Latin.
+    Arabic and Hebrew letters go through their consonant tables above (their vowel letters carry no
+    consonant); other non-Latin scripts (Cyrillic, Greek, Devanagari, Hangul, Thai, Han...) are romanized
+    by anyascii first, then skeletonised as Latin.
     """
     if any("\u0600" <= c <= "\u06ff" for c in text):
         out = "".join(_AR_CLASS.get(c, "") for c in text)
+    elif any("\u05d0" <= c <= "\u05ea" for c in text):
+        out = _hebrew_consonants(text)
     else:
-        romanized = any(_non_latin(c) for c in text)  # no Arabic here: the branch above took it
+        romanized = any(_non_latin(c) for c in text)  # no Arabic or Hebrew: the branches above took them
         t = fold(anyascii(text.translate(_BEFORE_ROMANIZE))) if romanized else fold(text)
         if romanized:
             t = t.replace("kh", "h")  # Cyrillic Х, Devanagari ख: the h of a Latin spelling
