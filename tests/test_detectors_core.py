@@ -78,6 +78,30 @@ def test_hebrew_vowel_letters_carry_no_consonant() -> None:
     assert [s.ref.text for s in missing if s.ref] == ["Neal Jetton", "Lyon", "Marrakech"]
 
 
+def test_a_missing_number_is_linked_to_the_figure_that_replaced_it() -> None:
+    det = NamesNumbersDetector(use_lexicon=False)
+
+    def found(ref: str, hyp: str, lang: str) -> list[tuple[str | None, str | None, str]]:
+        spans = det.detect([pair(ref, hyp, lang)])
+        return [(s.ref.text if s.ref else None, s.hyp.text if s.hyp else None, s.category) for s in spans]
+
+    wrong = "accuracy/mistranslation"
+    assert found("Полиция задержала 12 подозреваемых.", "Полиция задержала 21 подозреваемых.", "ru") == [
+        ("12", "21", wrong)
+    ]
+    # of two replaced numbers each goes to the figure that resembles it and sits where it sits
+    assert found("les 3 et 4 septembre 2023, 40 000 euros", "el 3 y 5 de septiembre de 2023, 45.000 euros", "es") == [
+        ("4", "5", wrong),
+        ("40 000", "45.000", wrong),
+    ]
+    # thousands groups with a space are one number on either side (before: "40 000" was 40 and 0)
+    assert found("40 000 euros", "40 000 euros", "fr") == found("40 000 euros", "40.000 euro", "it") == []
+    assert found("40 000 euros", "40 euro", "it") == [("40 000", "40", wrong)]
+    assert found("en 2023 100 personnes", "in 2023 100 people", "en") == []  # 2023 100 is not one number
+    # a figure the reference also has is not a rendering of the missing one: still an omission
+    assert found("les 12 pays et 3 villes", "i 12 paesi", "it") == [("3", None, "accuracy/omission")]
+
+
 def test_names_wrong_and_missing() -> None:
     det = NamesNumbersDetector(use_lexicon=False)
     spans = det.detect(

@@ -501,11 +501,17 @@ def reference_entities(ref: str, evidence: NameEvidence) -> list[Entity]:
     toks = tokens(ref)
     lang = evidence.lang
     out: list[Entity] = []
+    grouped = {m.start(): m.end() for m in _GROUPED.finditer(ref)}  # 40 000 is one number, not 40 and 0
     i = 0
     while i < len(toks):
         word, s, e = toks[i]
         low = word.lower()
-        if number_value(word, lang) is not None and any(c.isdigit() for c in word):
+        if s in grouped:
+            end = grouped[s]
+            out.append(Entity(TextSpan(ref[s:end], s, end), "number", str(int(re.sub(r"\D", "", ref[s:end])))))
+            while i + 1 < len(toks) and toks[i + 1][1] < end:
+                i += 1
+        elif number_value(word, lang) is not None and any(c.isdigit() for c in word):
             out.append(Entity(TextSpan(word, s, e), "number", str(number_value(word, lang))))
         elif low in _MONTH_FORMS and low not in library_stopwords(lang):  # English "may" is a verb first
             out.append(Entity(TextSpan(word, s, e), "date", low, _GROUPS[low]))
@@ -550,7 +556,11 @@ def _ngrams(hyp: str, n_max: int) -> list[TextSpan]:
     return grams
 
 
-_THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f'’](?=\d{3}(?!\d))")
+# A thousands separator: point, comma, apostrophe, or a space (French and ISO 31-0 write 40 000; a
+# run reads an NBSP as a space). Joining only adds readings (see _has_number), never removes one.
+_THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f'’ ](?=\d{3}(?!\d))")
+# A figure written in thousands groups: 1-3 digits, then groups of 3 (40 000, 40.000, 1,250,000).
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[.,\u00a0\u202f'’ ]\d{3}(?!\d))+")
 
 
 def _has_number(value: str, hyp: str, hyp_lang: str) -> bool:
@@ -645,6 +655,35 @@ def _wrong_counterpart(ent: Entity, hyp: str, hyp_lang: str, others: list[Entity
     return best[1] if best else None
 
 
+# A figure of the version: digits, thousands groups (40.000, 40 000) read as one number.
+_FIGURE = re.compile(r"(?<![^\W\d_])(?:\d{1,3}(?:[.,\u00a0\u202f'’ ]\d{3}(?!\d))+|\d+)")
+
+
+def _figures(hyp: str) -> list[tuple[str, TextSpan]]:
+    """The version's figures with their values (Arabic-Indic digits read as digits)."""
+    text = hyp.translate(_AR_DIGITS)  # one character for one: offsets hold
+    return [(str(int(re.sub(r"\D", "", m.group()))), TextSpan(hyp[m.start() : m.end()], m.start(), m.end()))
+            for m in _FIGURE.finditer(text)]  # fmt: skip
+
+
+def _wrong_figure(ent: Entity, ref: str, hyp: str, ref_values: set[str], taken: set[int]) -> TextSpan | None:
+    """The version's rendering of a missing reference number: a figure of the version that is none of
+    the reference segment's numbers (12 written 21, 2024 for 2023), as a reviewer pairs them. Of several,
+    the one whose digits resemble the number most less how far apart the two sit (relative position)."""
+    if ent.kind != "number":
+        return None
+    extra = [(v, t) for v, t in _figures(hyp) if v not in ref_values and t.start not in taken]
+    if not extra:
+        return None
+    where = ent.span.start / max(1, len(ref))
+
+    def fit(item: tuple[str, TextSpan]) -> float:
+        v, t = item
+        return difflib.SequenceMatcher(None, v, ent.value).ratio() - abs(t.start / max(1, len(hyp)) - where)
+
+    return max(extra, key=fit)[1]
+
+
 @dataclass
 class NamesNumbersDetector(Detector):
     """Flags names/numbers/dates of the reference missing or altered in the aligned version."""
@@ -672,12 +711,18 @@ class NamesNumbersDetector(Detector):
             if not p.ref.strip() or not p.hyp.strip():
                 continue
             ents = reference_entities(p.ref, evidence)
+            ref_values = {e.value for e in ents if e.kind == "number"}
+            taken: set[int] = set()  # version figures already paired with a missing number
             # Sentence alignment of a paraphrase can put a name one bead away: look there too.
             near = " ".join(q.hyp for q in pairs[max(0, k - self.window) : k + self.window + 1])
             for ent in ents:
                 if _found(ent, p.hyp, p.hyp_lang) or _found(ent, near, p.hyp_lang):
                     continue
-                wrong = _wrong_counterpart(ent, p.hyp, p.hyp_lang, ents)
+                wrong = _wrong_counterpart(ent, p.hyp, p.hyp_lang, ents) or _wrong_figure(
+                    ent, p.ref, p.hyp, ref_values, taken
+                )
+                if wrong is not None and ent.kind == "number":
+                    taken.add(wrong.start)
                 category = "accuracy/mistranslation" if wrong else "accuracy/omission"
                 severity: Severity = "major" if ent.kind in ("name", "number") else "minor"
                 spans.append(
