@@ -62,6 +62,25 @@ def test_mixed_script_word_names_its_alphabets() -> None:
     assert not _found("Texte.", "東京タワー。", "mixed_script", hyp_lang="ja")  # Han + Katakana is Japanese
 
 
+def test_latin_words_left_in_another_script_are_untranslated() -> None:
+    ref = "Сотрудничество между странами необходимо."
+    (span,) = _found(ref, "Cooperation между странами необходимо.", "latin_words", ref_lang="ru", hyp_lang="ru")
+    assert (span.category, span.severity, span.hyp.text if span.hyp else None) == (
+        "accuracy/untranslated",
+        "minor",
+        "Cooperation",
+    )
+    (run,) = _found("Встреча в Лионе.", "Встреча in the city of Lyon.", "latin_words", ref_lang="ru", hyp_lang="ru")
+    assert run.hyp is not None and run.hyp.text == "in the city of Lyon"  # one span for the run
+    # what the reference writes in Latin too, acronyms, short words, placeholders and tags are no findings
+    kept = "Apple выпустила iPhone и NATO {name} <b>км</b> ok."
+    assert not _found("Apple выпустила iPhone.", kept, "latin_words", hyp_lang="ru")
+    assert not _found(
+        "Nous utilisons le machine learning.", "我们使用 machine learning。", "latin_words", hyp_lang="zh"
+    )
+    assert not _found("Le chat.", "El gato.", "latin_words")  # a Latin-script version: nothing to check
+
+
 def test_mojibake_is_found_and_its_repair_given() -> None:
     (span,) = _found("C'est l'été.", "C'est l'Ã©tÃ©.", "mojibake", hyp_lang="fr")
     assert span.evidence["repaired"] == "l'été."

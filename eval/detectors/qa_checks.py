@@ -20,7 +20,11 @@ or their surroundings are not. Each check looks at one aligned bead:
   character U+FFFD; detected and repaired by ftfy (``fix_encoding``), whose repair is in the evidence;
 - ``placeholder``: a placeholder or inline tag of the reference (``{0}``, ``%s``, ``%1$d``,
   ``{{name}}``, ``${x}``, ``<b>``) missing from the version (an omission, major: the software breaks),
-  or one the version adds.
+  or one the version adds;
+- ``latin_words``: in a version written in another script than Latin (Cyrillic, Arabic, Han...), a run
+  of Latin words the reference does not have ("Cooperation между странами"): source text left
+  untranslated (accuracy/untranslated). Acronyms (NATO), words under 3 letters, placeholders and
+  tags, and Latin words the reference also writes (brand names, URLs) are not findings.
 
 Each finding's evidence names its check. Severities follow CheckMate's defaults: placeholders
 major, the rest minor.
@@ -49,6 +53,7 @@ CHECKS: tuple[str, ...] = (
     "mixed_script",
     "mojibake",
     "placeholder",
+    "latin_words",
 )
 
 _WORD = re.compile(rf"{WORD}(?:[-'’]{WORD})*")
@@ -89,6 +94,10 @@ _PLACEHOLDER = re.compile(
     r"%\d+\$[sdif]|%[sdif@]|\{\{\s*\w+\s*\}\}|\$\{\w+\}|\{\d+\}|\{\w+\}|</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>"
 )
 _SCRIPTS_THAT_MIX_BADLY = ("LATIN", "CYRILLIC", "GREEK")
+# A run of Latin words (with inner hyphens/apostrophes), spaces between them.
+_LATIN_WORDS = re.compile(
+    r"(?<![^\W\d_])[A-Za-zÀ-ɏ]+(?:[-'’][A-Za-zÀ-ɏ]+)*(?:\s+[A-Za-zÀ-ɏ]+(?:[-'’][A-Za-zÀ-ɏ]+)*)*(?![^\W\d_])"
+)
 
 
 def _span(text: str, start: int, end: int) -> TextSpan:
@@ -182,6 +191,19 @@ def placeholders(text: str) -> Counter[str]:
     return Counter(m.group(0) for m in _PLACEHOLDER.finditer(text))
 
 
+def latin_words(hyp: str, ref: str) -> list[TextSpan]:
+    """Runs of Latin words in ``hyp`` that are not in ``ref`` (case-insensitive), without acronyms and
+    words under 3 letters; placeholders and tags are removed first (their letters are not words)."""
+    masked = _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), hyp)
+    known = {w.casefold() for w in re.findall(r"[A-Za-zÀ-ɏ]+", ref)}
+    out = []
+    for m in _LATIN_WORDS.finditer(masked):
+        words = re.findall(r"[A-Za-zÀ-ɏ]+", m.group(0))
+        if any(len(w) >= 3 and not w.isupper() and w.casefold() not in known for w in words):
+            out.append(_span(hyp, m.start(), m.end()))
+    return out
+
+
 def _find_all(text: str, token: str) -> list[TextSpan]:
     return [_span(text, m.start(), m.end()) for m in re.finditer(re.escape(token), text)]
 
@@ -206,6 +228,7 @@ class QAChecksDetector(Detector):
             "mixed_script": self._scripts,
             "mojibake": self._mojibake,
             "placeholder": self._placeholders,
+            "latin_words": self._latin_words,
         }
         return [s for p in pairs if p.hyp.strip() and p.ref.strip() for c in self.checks for s in runs[c](p)]
 
@@ -253,6 +276,14 @@ class QAChecksDetector(Detector):
                     Span.on(p, h, None, "accuracy/addition", "major", self.name, 0.9, {"check": "placeholder"})
                 )
         return spans
+
+    def _latin_words(self, p: AlignedPair) -> list[Span]:
+        if language_info(p.hyp_lang).script in ("Latn", ""):
+            return []
+        return [
+            Span.on(p, h, None, "accuracy/untranslated", "minor", self.name, 0.7, {"check": "latin_words"})
+            for h in latin_words(p.hyp, p.ref)
+        ]
 
 
 def _first(spans: Sequence[TextSpan], n: int) -> list[TextSpan]:
