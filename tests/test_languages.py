@@ -67,10 +67,17 @@ def test_curated_rules_win_for_their_languages() -> None:
     assert split_sentences("M. Dupont est venu. Il est parti.", "fr") == ["M. Dupont est venu.", "Il est parti."]
 
 
-def test_a_language_without_rules_keeps_one_sentence_per_line() -> None:
+def test_a_language_without_rules_of_its_own_gets_sentencex_fallback() -> None:
+    # before: one sentence per line, so a Ukrainian paragraph of three sentences aligned 3-1 to its reference
     splitter = splitter_for("sw")
-    assert splitter.kind == "lines" and "one sentence per line" in splitter.note
-    assert segment_lines(["Habari. Za asubuhi.", "Asante."], "sw") == ["Habari. Za asubuhi.", "Asante."]
+    assert splitter.kind == "sentencex" and "fallback" in splitter.note
+    assert segment_lines(["Habari. Za asubuhi.", "Asante."], "sw") == ["Habari.", "Za asubuhi.", "Asante."]
+    text = "Міністр заявив, що закон набуде чинності 1 січня. Він сказав це в Києві. Проф. Іванов погодився."
+    assert split_sentences(text, "uk") == [
+        "Міністр заявив, що закон набуде чинності 1 січня.",
+        "Він сказав це в Києві.",
+        "Проф. Іванов погодився.",
+    ]
 
 
 def test_thai_and_lao_sentences_end_at_a_space_between_words_of_the_script() -> None:
@@ -120,7 +127,7 @@ def test_capability_table_for_a_language_without_apertium_or_curated_rules() -> 
 
     modes = [Mode("fr-es", "fr", "es"), Mode("es-fr", "es", "fr")]
     rows = {r.component: r for r in language_capabilities("sw", modes)}
-    assert not rows["sentence splitting"].available and "one sentence per line" in rows["sentence splitting"].detail
+    assert rows["sentence splitting"].available and "sentencex's fallback" in rows["sentence splitting"].detail
     assert rows["stop words"].detail == "stopwordsiso"
     assert not rows["number words"].available
     assert not rows["apertium"].available and rows["apertium"].detail == "no installed mode has this language"

@@ -2,8 +2,12 @@
 
 Why an order: the curated rules (sentence_rules.py) are tuned and tested on the project's corpora and
 win where they exist; pysbd and then sentencex bring abbreviation lists for the languages they ship
-rules for; any other language keeps one sentence per line, and the capability table says so, rather
-than guessing boundaries with another language's abbreviations.
+rules for; any other language gets sentencex's fallback (the end marks of every script, the
+abbreviations of a related language or English), and the capability table says so. Until session 26
+such a language kept one sentence per paragraph: a Ukrainian version's three-sentence paragraph became
+one sentence, aligned 3-1 against the reference, and a sentence of it was reported as a major
+omission. A fallback that splits at an abbreviation it does not know costs less: the aligner joins the
+pieces back into one bead.
 """
 
 from __future__ import annotations
@@ -57,7 +61,12 @@ def splitter_for(lang: str) -> Splitter:
         return Splitter("sentencex", base, f"sentencex rules for {base}")
     if base in SPACE_SENTENCE_LANGS:
         return Splitter("spaces", base, "a space between two words of the script ends a sentence (no end marks)")
-    return Splitter("lines", base, "no sentence rules for this language: one sentence per line, as given")
+    return Splitter(
+        "sentencex",
+        base,
+        f"no rules of its own for {base}: sentencex's fallback (every script's end marks, a related language's or "
+        "English abbreviations); a split at an unknown abbreviation is joined back by the aligner",
+    )
 
 
 @lru_cache(maxsize=32)
