@@ -98,6 +98,12 @@ def test_a_missing_number_is_linked_to_the_figure_that_replaced_it() -> None:
     assert found("40 000 euros", "40 000 euros", "fr") == found("40 000 euros", "40.000 euro", "it") == []
     assert found("40 000 euros", "40 euro", "it") == [("40 000", "40", wrong)]
     assert found("en 2023 100 personnes", "in 2023 100 people", "en") == []  # 2023 100 is not one number
+    # figures inside a Han or Kana run, which the word tokenizer returns whole (before: never read as numbers)
+    cjk = "来自40个国家的300多名代表参加了会议。"
+    assert found(cjk, cjk.replace("300", "500"), "zh") == [("300", "500", wrong)]
+    assert found(cjk, cjk, "zh") == found("Prices rose 7% this year.", "今年物价上涨了7%。", "zh") == []
+    assert found("会議は3月12日に開かれた。", "会議は3月21日に開かれた。", "ja") == [("12", "21", wrong)]
+    assert found("le G20 et 7 pays", "il G20 e 8 paesi", "it") == [("7", "8", wrong)]  # G20 holds no figure
     # a figure the reference also has is not a rendering of the missing one: still an omission
     assert found("les 12 pays et 3 villes", "i 12 paesi", "it") == [("3", None, "accuracy/omission")]
 

@@ -535,6 +535,11 @@ def reference_entities(ref: str, evidence: NameEvidence) -> list[Entity]:
             out.append(Entity(TextSpan(ref[s:e], s, e), "name", value, evidence.forms(value)))
             i = j
         i += 1
+    covered = [(e.span.start, e.span.end) for e in out if e.kind == "number"]
+    for value, span in _figures(ref):  # figures inside a Han/Kana run, which tokens() returns whole
+        if not any(a <= span.start and span.end <= b for a, b in covered):
+            out.append(Entity(span, "number", value))
+    out.sort(key=lambda e: e.span.start)
     return out
 
 
@@ -568,8 +573,10 @@ def _has_number(value: str, hyp: str, hyp_lang: str) -> bool:
     joined = _THOUSANDS.sub("", hyp)
     if joined != hyp and _has_number(value, joined, hyp_lang):
         return True
-    return any(str(number_value(t, hyp_lang)) == value for t, _, _ in tokens(hyp)) or any(
-        str(number_value(g.text, hyp_lang)) == value for g in _ngrams(hyp, 2)
+    return (
+        any(str(number_value(t, hyp_lang)) == value for t, _, _ in tokens(hyp))
+        or any(str(number_value(g.text, hyp_lang)) == value for g in _ngrams(hyp, 2))
+        or any(v == value for v, _ in _figures(hyp))  # inside a Han/Kana run the tokens hold no number
     )
 
 
@@ -656,7 +663,12 @@ def _wrong_counterpart(ent: Entity, hyp: str, hyp_lang: str, others: list[Entity
 
 
 # A figure of the version: digits, thousands groups (40.000, 40 000) read as one number.
-_FIGURE = re.compile(r"(?<![^\W\d_])(?:\d{1,3}(?:[.,\u00a0\u202f'’ ]\d{3}(?!\d))+|\d+)")
+# Not after a letter (G20), except after Han or Kana: Chinese and Japanese write figures inside a word run
+# (来自40个国家的300多名代表), which the word tokenizer returns as one token.
+_FIGURE = re.compile(
+    r"(?<!\d)(?:(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])|(?<![^\W\d_]))"
+    r"(?:\d{1,3}(?:[.,\u00a0\u202f'’ ]\d{3}(?!\d))+|\d+)"
+)
 
 
 def _figures(hyp: str) -> list[tuple[str, TextSpan]]:
