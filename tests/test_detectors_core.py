@@ -261,6 +261,21 @@ def test_merge_joins_detectors() -> None:
     assert merged[0].confidence == 0.9 and set(merged[0].evidence) == {"mistranslation", "terminology"}
 
 
+def test_a_merged_span_reads_its_text_from_the_bead() -> None:
+    from eval.detectors.merge import bead_texts
+
+    hyp = "en Saint Pétersbourg hier"
+    ref = "à Moscou hier"
+    one = Span("s", "fr", [0], [0], TextSpan("Saint", 3, 8), TextSpan("Moscou", 2, 8), "accuracy/mistranslation",
+               "major", "a", 0.8)  # fmt: skip
+    two = Span("s", "fr", [0], [0], TextSpan("Pétersbourg", 9, 20), TextSpan("Moscou", 2, 8), "terminology",
+               "minor", "b", 0.5)  # fmt: skip
+    [merged] = merge_spans([one, two], bead_texts([pair(ref, hyp, "fr")]))
+    assert merged.hyp is not None and merged.hyp.text == hyp[merged.hyp.start : merged.hyp.end] == "Saint Pétersbourg"
+    [rebuilt] = merge_spans([one, two])  # without the beads the gap cannot be read: said so
+    assert rebuilt.hyp is not None and rebuilt.hyp.text == "Saint … Pétersbourg"
+
+
 @pytest.mark.integration
 @pytest.mark.skipif(not HAS_APERTIUM, reason="Apertium fr-es not installed")
 def test_lexicon_batches_and_composes() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from eval.detectors.base import Severity, Span, TextSpan
+from eval.detectors.base import AlignedPair, Severity, Span, TextSpan
 
 _RANK: dict[str, int] = {"minor": 1, "major": 2, "critical": 3}
 _GROUPS: tuple[frozenset[str], ...] = (
@@ -47,20 +47,38 @@ def _overlap(a: TextSpan | None, b: TextSpan | None) -> bool:
     return a is not None and b is not None and a.start < b.end and b.start < a.end
 
 
-def _union(a: TextSpan | None, b: TextSpan | None, text_a: str | None = None) -> TextSpan | None:
+def _union(a: TextSpan | None, b: TextSpan | None, text: str | None = None) -> TextSpan | None:
+    """The span from the first start to the last end; its text read from the bead ``text`` when given
+    (what lies between two pieces), else rebuilt from the pieces with " … " for an unknown gap."""
     if a is None or b is None:
         return a or b
     first, last = (a, b) if a.start <= b.start else (b, a)
     end = max(a.end, b.end)
-    # Rebuild the text from the two pieces (the bead text is not at hand here).
-    text = (
+    if text is not None and text[first.start : first.end] == first.text and text[last.start : last.end] == last.text:
+        return TextSpan(text[first.start : end], first.start, end)
+    joined = (
         first.text + last.text[max(0, first.end - last.start) :]
         if last.start <= first.end
         else first.text + " … " + last.text
     )
     if last.end <= first.end:
-        text = first.text
-    return TextSpan(text, first.start, end)
+        joined = first.text
+    return TextSpan(joined, first.start, end)
+
+
+BeadTexts = dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[str, str]]
+
+
+def bead_texts(pairs: list[AlignedPair]) -> BeadTexts:
+    """(reference ids, version ids) → (reference text, version text) of each bead, for ``merge_spans``;
+    ids that name two beads with different texts are left out (``_union`` then rebuilds from the pieces)."""
+    out: BeadTexts = {}
+    clash = set()
+    for p in pairs:
+        key = (tuple(p.ref_ids), tuple(p.hyp_ids))
+        if out.setdefault(key, (p.ref, p.hyp)) != (p.ref, p.hyp):
+            clash.add(key)
+    return {k: v for k, v in out.items() if k not in clash}
 
 
 def same_finding(a: Span, b: Span) -> bool:
@@ -74,17 +92,18 @@ def same_finding(a: Span, b: Span) -> bool:
     )
 
 
-def _combine(a: Span, b: Span) -> Span:
+def _combine(a: Span, b: Span, texts: BeadTexts | None = None) -> Span:
     detectors = a.detector.split("+")
     detectors += [d for d in b.detector.split("+") if d not in detectors]
     sev: Severity = a.severity if _RANK[a.severity] >= _RANK[b.severity] else b.severity
     main = a if a.confidence >= b.confidence else b
     ev_a = a.evidence if "+" in a.detector else {a.detector: a.evidence}
     ev_b = b.evidence if "+" in b.detector else {b.detector: b.evidence}
+    ref_text, hyp_text = (texts or {}).get((tuple(a.ref_segment_ids), tuple(a.hyp_segment_ids)), (None, None))
     return replace(
         main,
-        hyp=_union(a.hyp, b.hyp),
-        ref=_union(a.ref, b.ref),
+        hyp=_union(a.hyp, b.hyp, hyp_text),
+        ref=_union(a.ref, b.ref, ref_text),
         category=_category(a.category, b.category),
         severity=sev,
         confidence=max(a.confidence, b.confidence),
@@ -93,18 +112,19 @@ def _combine(a: Span, b: Span) -> Span:
     )
 
 
-def merge_spans(spans: list[Span]) -> list[Span]:
-    """One span per finding (order of first appearance kept)."""
+def merge_spans(spans: list[Span], texts: BeadTexts | None = None) -> list[Span]:
+    """One span per finding (order of first appearance kept). With the beads' ``texts`` (``bead_texts``)
+    a merged span's text is the bead's text between its offsets; without, gaps are written " … "."""
     out: list[Span] = []
     for span in spans:
         for i, kept in enumerate(out):
             if same_finding(kept, span):
-                out[i] = _combine(kept, span)
+                out[i] = _combine(kept, span, texts)
                 break
         else:
             out.append(span)
     # A merge can make two kept spans overlap; repeat until stable.
     if len(out) < len(spans):
-        again = merge_spans(out) if any(same_finding(a, b) for i, a in enumerate(out) for b in out[i + 1 :]) else out
-        return again
+        pending = any(same_finding(a, b) for i, a in enumerate(out) for b in out[i + 1 :])
+        return merge_spans(out, texts) if pending else out
     return out

@@ -53,7 +53,7 @@ def build_detectors(
 def run_detectors(state: RunState, detectors: dict[str, Detector]) -> None:
     """Each detector over every system at once (it may batch its encoder calls across them), then
     one merge per system."""
-    from eval.detectors.merge import merge_spans
+    from eval.detectors.merge import bead_texts, merge_spans
 
     systems = {s.name: state.pairs[s.name] for s in state.systems}
     found: dict[str, list[Span]] = {name: [] for name in systems}
@@ -74,4 +74,4 @@ def run_detectors(state: RunState, detectors: dict[str, Detector]) -> None:
             counters = {"pairs_examined": len(systems[system.name]), **result.stats}
             state.detector_stats.setdefault(system.name, {})[name] = counters
     for system in state.systems:
-        state.spans.extend(merge_spans(found[system.name]))
+        state.spans.extend(merge_spans(found[system.name], bead_texts(systems[system.name])))
