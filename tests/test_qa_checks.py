@@ -62,23 +62,28 @@ def test_mixed_script_word_names_its_alphabets() -> None:
     assert not _found("Texte.", "東京タワー。", "mixed_script", hyp_lang="ja")  # Han + Katakana is Japanese
 
 
-def test_latin_words_left_in_another_script_are_untranslated() -> None:
+def test_words_in_another_script_are_untranslated() -> None:
     ref = "Сотрудничество между странами необходимо."
-    (span,) = _found(ref, "Cooperation между странами необходимо.", "latin_words", ref_lang="ru", hyp_lang="ru")
+    (span,) = _found(ref, "Cooperation между странами необходимо.", "foreign_script", ref_lang="ru", hyp_lang="ru")
     assert (span.category, span.severity, span.hyp.text if span.hyp else None) == (
         "accuracy/untranslated",
         "minor",
         "Cooperation",
     )
-    (run,) = _found("Встреча в Лионе.", "Встреча in the city of Lyon.", "latin_words", ref_lang="ru", hyp_lang="ru")
+    (run,) = _found("Встреча в Лионе.", "Встреча in the city of Lyon.", "foreign_script", ref_lang="ru", hyp_lang="ru")
     assert run.hyp is not None and run.hyp.text == "in the city of Lyon"  # one span for the run
     # what the reference writes in Latin too, acronyms, short words, placeholders and tags are no findings
     kept = "Apple выпустила iPhone и NATO {name} <b>км</b> ok."
-    assert not _found("Apple выпустила iPhone.", kept, "latin_words", hyp_lang="ru")
+    assert not _found("Apple выпустила iPhone.", kept, "foreign_script", hyp_lang="ru")
     assert not _found(
-        "Nous utilisons le machine learning.", "我们使用 machine learning。", "latin_words", hyp_lang="zh"
+        "Nous utilisons le machine learning.", "我们使用 machine learning。", "foreign_script", hyp_lang="zh"
     )
-    assert not _found("Le chat.", "El gato.", "latin_words")  # a Latin-script version: nothing to check
+    en = "The company plans to open a new factory."
+    (han,) = _found(en, "The company plans to open a new 工厂.", "foreign_script", ref_lang="en", hyp_lang="en")
+    assert han.hyp is not None and han.hyp.text == "工厂"
+    assert not _found("Le ministre عبد اللطيف.", "The minister عبد اللطيف.", "foreign_script", hyp_lang="en")
+    assert not _found("Le chat.", "El gato.", "foreign_script")
+    assert not _found("Le chat.", "Cooperation ᏣᎳᎩ.", "foreign_script", hyp_lang="chr")  # a script not in the table
 
 
 def test_mojibake_is_found_and_its_repair_given() -> None:

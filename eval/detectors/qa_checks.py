@@ -21,10 +21,11 @@ or their surroundings are not. Each check looks at one aligned bead:
 - ``placeholder``: a placeholder or inline tag of the reference (``{0}``, ``%s``, ``%1$d``,
   ``{{name}}``, ``${x}``, ``<b>``) missing from the version (an omission, major: the software breaks),
   or one the version adds;
-- ``latin_words``: in a version written in another script than Latin (Cyrillic, Arabic, Han...), a run
-  of Latin words the reference does not have ("Cooperation между странами"): source text left
-  untranslated (accuracy/untranslated). Acronyms (NATO), words under 3 letters, placeholders and
-  tags, and Latin words the reference also writes (brand names, URLs) are not findings.
+- ``foreign_script``: a run of words written in another script than the version language's that the
+  reference does not have ("Cooperation между странами", "工厂" in an English version): source text
+  left untranslated (accuracy/untranslated). Acronyms (NATO), words under 3 letters (2 for Han,
+  Kana and Hangul), placeholders and tags, and words the reference also writes (brand names, URLs)
+  are not findings; a version whose script the table below does not know is not checked.
 
 Each finding's evidence names its check. Severities follow CheckMate's defaults: placeholders
 major, the rest minor.
@@ -53,7 +54,7 @@ CHECKS: tuple[str, ...] = (
     "mixed_script",
     "mojibake",
     "placeholder",
-    "latin_words",
+    "foreign_script",
 )
 
 _WORD = re.compile(rf"{WORD}(?:[-'’]{WORD})*")
@@ -94,10 +95,27 @@ _PLACEHOLDER = re.compile(
     r"%\d+\$[sdif]|%[sdif@]|\{\{\s*\w+\s*\}\}|\$\{\w+\}|\{\d+\}|\{\w+\}|</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>"
 )
 _SCRIPTS_THAT_MIX_BADLY = ("LATIN", "CYRILLIC", "GREEK")
-# A run of Latin words (with inner hyphens/apostrophes), spaces between them.
-_LATIN_WORDS = re.compile(
-    r"(?<![^\W\d_])[A-Za-zÀ-ɏ]+(?:[-'’][A-Za-zÀ-ɏ]+)*(?:\s+[A-Za-zÀ-ɏ]+(?:[-'’][A-Za-zÀ-ɏ]+)*)*(?![^\W\d_])"
-)
+# The letters a version language's script writes with (ISO 15924 code → Unicode character name prefixes).
+_OWN_LETTERS: dict[str, frozenset[str]] = {
+    "Latn": frozenset({"LATIN"}),
+    "Cyrl": frozenset({"CYRILLIC"}),
+    "Grek": frozenset({"GREEK"}),
+    "Arab": frozenset({"ARABIC"}),
+    "Hebr": frozenset({"HEBREW"}),
+    "Deva": frozenset({"DEVANAGARI"}),
+    "Beng": frozenset({"BENGALI"}),
+    "Taml": frozenset({"TAMIL"}),
+    "Thai": frozenset({"THAI"}),
+    "Armn": frozenset({"ARMENIAN"}),
+    "Geor": frozenset({"GEORGIAN"}),
+    "Ethi": frozenset({"ETHIOPIC"}),
+    "Hans": frozenset({"CJK"}),
+    "Hant": frozenset({"CJK"}),
+    "Hani": frozenset({"CJK"}),
+    "Jpan": frozenset({"CJK", "HIRAGANA", "KATAKANA"}),
+    "Kore": frozenset({"HANGUL", "CJK"}),
+}
+_SHORT_WORD_SCRIPTS = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HANGUL"})  # a word of 2 characters says much
 
 
 def _span(text: str, start: int, end: int) -> TextSpan:
@@ -191,17 +209,34 @@ def placeholders(text: str) -> Counter[str]:
     return Counter(m.group(0) for m in _PLACEHOLDER.finditer(text))
 
 
-def latin_words(hyp: str, ref: str) -> list[TextSpan]:
-    """Runs of Latin words in ``hyp`` that are not in ``ref`` (case-insensitive), without acronyms and
-    words under 3 letters; placeholders and tags are removed first (their letters are not words)."""
+def _word_script(word: str) -> str | None:
+    """The one script a word's letters are written in (Unicode name prefix: LATIN, CYRILLIC, CJK...), None
+    for a word without letters or with letters of two scripts (mixed_script's case)."""
+    scripts = {unicodedata.name(c, "").split(" ")[0] for c in word if c.isalpha()}
+    return scripts.pop() if len(scripts) == 1 else None
+
+
+def foreign_script_words(hyp: str, ref: str, script: str) -> list[TextSpan]:
+    """Runs of ``hyp`` words in another script than the version's ``script`` (ISO 15924) that ``ref`` does
+    not contain (case-insensitive); acronyms, short words, placeholders and tags are no findings."""
+    own = _OWN_LETTERS.get(script)
+    if own is None:
+        return []
     masked = _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), hyp)
-    known = {w.casefold() for w in re.findall(r"[A-Za-zÀ-ɏ]+", ref)}
-    out = []
-    for m in _LATIN_WORDS.finditer(masked):
-        words = re.findall(r"[A-Za-zÀ-ɏ]+", m.group(0))
-        if any(len(w) >= 3 and not w.isupper() and w.casefold() not in known for w in words):
-            out.append(_span(hyp, m.start(), m.end()))
-    return out
+    folded_ref = ref.casefold()
+    runs: list[tuple[str, int, int, bool]] = []  # script, start, end, has a telling word
+    for m in _WORD.finditer(masked):
+        word, kind = m.group(0), _word_script(m.group(0))
+        if kind is None or kind in own:
+            continue
+        letters = sum(c.isalpha() for c in word)
+        telling = letters >= (2 if kind in _SHORT_WORD_SCRIPTS else 3) and not word.isupper()
+        telling = telling and word.casefold() not in folded_ref
+        if runs and runs[-1][0] == kind and not masked[runs[-1][2] : m.start()].strip():
+            runs[-1] = (kind, runs[-1][1], m.end(), runs[-1][3] or telling)
+        else:
+            runs.append((kind, m.start(), m.end(), telling))
+    return [_span(hyp, a, b) for _, a, b, telling in runs if telling]
 
 
 def _find_all(text: str, token: str) -> list[TextSpan]:
@@ -228,7 +263,7 @@ class QAChecksDetector(Detector):
             "mixed_script": self._scripts,
             "mojibake": self._mojibake,
             "placeholder": self._placeholders,
-            "latin_words": self._latin_words,
+            "foreign_script": self._foreign_script,
         }
         return [s for p in pairs if p.hyp.strip() and p.ref.strip() for c in self.checks for s in runs[c](p)]
 
@@ -277,12 +312,10 @@ class QAChecksDetector(Detector):
                 )
         return spans
 
-    def _latin_words(self, p: AlignedPair) -> list[Span]:
-        if language_info(p.hyp_lang).script in ("Latn", ""):
-            return []
+    def _foreign_script(self, p: AlignedPair) -> list[Span]:
         return [
-            Span.on(p, h, None, "accuracy/untranslated", "minor", self.name, 0.7, {"check": "latin_words"})
-            for h in latin_words(p.hyp, p.ref)
+            Span.on(p, h, None, "accuracy/untranslated", "minor", self.name, 0.7, {"check": "foreign_script"})
+            for h in foreign_script_words(p.hyp, p.ref, language_info(p.hyp_lang).script)
         ]
 
 

@@ -36,7 +36,7 @@ ITS_CHECK_TYPES = {
     "mixed_script": "characters",
     "mojibake": "characters",
     "placeholder": "markup",
-    "latin_words": "untranslated",
+    "foreign_script": "untranslated",
 }
 #: MQM severity → ITS locQualityIssueSeverity (0-100, higher is worse).
 ITS_SEVERITY = {"minor": "30", "major": "70", "critical": "100"}
