@@ -261,6 +261,19 @@ def test_merge_joins_detectors() -> None:
     assert merged[0].confidence == 0.9 and set(merged[0].evidence) == {"mistranslation", "terminology"}
 
 
+def test_an_addition_found_as_a_mistranslation_too_is_one_addition() -> None:
+    added = Span("s", "ru", [0], [0], TextSpan("построить больницу", 10, 28), None, "accuracy/addition", "major",
+                 "omission_addition", 0.7)  # fmt: skip
+    absent = Span("s", "ru", [0], [0], TextSpan("а также построить", 2, 19), None, "accuracy/mistranslation",
+                  "major", "reference_edits", 0.4)  # fmt: skip
+    [one] = merge_spans([added, absent])  # before: two major spans, 10 penalty points for one added clause
+    assert (one.category, one.detector, one.hyp.start if one.hyp else None) == (
+        "accuracy/addition",
+        "omission_addition+reference_edits",
+        2,
+    )
+
+
 def test_a_merged_span_reads_its_text_from_the_bead() -> None:
     from eval.detectors.merge import bead_texts
 

@@ -18,6 +18,8 @@ _GROUPS: tuple[frozenset[str], ...] = (
     frozenset({"accuracy/omission"}),
     frozenset({"accuracy/addition", "accuracy/untranslated"}),
     frozenset({"terminology", "accuracy/untranslated"}),  # a term copied verbatim is one finding
+    # an added clause is also a run of words absent from the reference (reference_edits): one finding
+    frozenset({"accuracy/addition", "accuracy/mistranslation"}),
     frozenset({"fluency"}),
 )
 
@@ -25,10 +27,10 @@ _GROUPS: tuple[frozenset[str], ...] = (
 #: When detectors agree on one finding, the more specific accuracy category names it (MQM: a term rendered
 #: with a wrong meaning is a mistranslation; a term left in the source language is untranslated).
 _CATEGORY_PRIORITY: tuple[str, ...] = (
-    "accuracy/mistranslation",
     "accuracy/untranslated",
+    "accuracy/addition",  # an addition found as a mistranslation too is an addition (the more specific)
+    "accuracy/mistranslation",
     "accuracy/omission",
-    "accuracy/addition",
     "terminology",
     "fluency",
 )
