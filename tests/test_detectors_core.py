@@ -108,6 +108,20 @@ def test_a_missing_number_is_linked_to_the_figure_that_replaced_it() -> None:
     assert found("les 12 pays et 3 villes", "i 12 paesi", "it") == [("3", None, "accuracy/omission")]
 
 
+def test_a_given_pairing_does_not_look_in_the_neighbouring_line() -> None:
+    from dataclasses import replace
+
+    det = NamesNumbersDetector(use_lexicon=False)
+    lines = [
+        ("Встреча 12 марта.", "Встреча 12 марта."),
+        ("Цены выросли на 12 процентов.", "Цены выросли на 21 процент."),
+    ]
+    aligned = [replace(pair(r, h, "ru"), ref_ids=(i,), hyp_ids=(i,)) for i, (r, h) in enumerate(lines)]
+    assert det.detect(aligned) == []  # aligned beads: the 12 of the next bead may be this one's, moved
+    given = [replace(p, given=True) for p in aligned]
+    assert [(s.ref.text if s.ref else None, s.hyp.text if s.hyp else None) for s in det.detect(given)] == [("12", "21")]
+
+
 def test_names_wrong_and_missing() -> None:
     det = NamesNumbersDetector(use_lexicon=False)
     spans = det.detect(

@@ -86,6 +86,8 @@ class AlignedPair:
     ``ref_ids``/``hyp_ids`` are sentence indices; one side is empty for 1-0 / 0-1 beads.
     ``bridge`` is the version text translated into the reference language, when there is one;
     ``unknown`` holds the words the MT engine that produced the version marked as unknown (Apertium ``*word``).
+    ``given`` says the pairing was given (a line-aligned set, an MT output of the reference's sentences),
+    not found by the sentence aligner: a detector then need not look in the neighbouring beads.
     """
 
     system: str
@@ -98,6 +100,7 @@ class AlignedPair:
     similarity: float
     bridge: str | None = None
     unknown: tuple[str, ...] = ()
+    given: bool = False
     # the error spans a span-producing metric (XCOMET) found in this bead, when one ran
     metric_spans: tuple[dict[str, Any], ...] | None = field(default=None, compare=False)
 

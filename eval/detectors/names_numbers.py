@@ -725,8 +725,10 @@ class NamesNumbersDetector(Detector):
             ents = reference_entities(p.ref, evidence)
             ref_values = {e.value for e in ents if e.kind == "number"}
             taken: set[int] = set()  # version figures already paired with a missing number
-            # Sentence alignment of a paraphrase can put a name one bead away: look there too.
-            near = " ".join(q.hyp for q in pairs[max(0, k - self.window) : k + self.window + 1])
+            # Sentence alignment of a paraphrase can put a name one bead away: look there too, unless the
+            # pairing was given (a line-aligned set: "12 марта" in line 1 hid "12 %" written 21 in line 2).
+            window = 0 if p.given else self.window
+            near = " ".join(q.hyp for q in pairs[max(0, k - window) : k + window + 1])
             for ent in ents:
                 if _found(ent, p.hyp, p.hyp_lang) or _found(ent, near, p.hyp_lang):
                     continue

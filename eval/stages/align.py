@@ -83,6 +83,7 @@ def make_pair(
         similarity=similarity,
         bridge=" ".join(bridged.lines[i] for i in hyp_ids) if bridged and bridged.lines else None,
         unknown=tuple(w for i in hyp_ids if i < len(system.unknown_words) for w in system.unknown_words[i]),
+        given=state.line_aligned or system.kind == "mt",
     )
 
 
