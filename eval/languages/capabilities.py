@@ -52,7 +52,7 @@ def language_capabilities(code: str, modes: list[Mode] | None) -> list[Capabilit
                 else f"script {info.script} has no case: names are not found by capitals"
             ),
         ),
-        Capability(code, "sentence splitting", split.kind != "lines", split.note),
+        Capability(code, "sentence splitting", True, split.note),  # every language has a splitter
         Capability(
             code,
             "stop words",

@@ -20,7 +20,7 @@ from typing import Literal
 from eval.languages.codes import base_language, code_set
 from eval.languages.sentence_rules import CURATED, split_paragraph
 
-SplitterKind = Literal["curated", "pysbd", "sentencex", "spaces", "lines"]
+SplitterKind = Literal["curated", "pysbd", "sentencex", "spaces"]
 
 # The languages sentencex ships its own rules for (sentencex/languages/*); any other code makes it fall
 # back to English abbreviations, which is not a rule for that language.
@@ -79,9 +79,7 @@ def _pysbd(lang: str) -> object:
 def _split(text: str, splitter: Splitter) -> list[str]:
     if splitter.kind == "curated":
         return split_paragraph(text, splitter.lang)
-    if splitter.kind == "lines":
-        parts = [text]
-    elif splitter.kind == "spaces":
+    if splitter.kind == "spaces":
         parts = _SCRIPT_SPACE.split(text)
     elif splitter.kind == "pysbd":
         parts = list(_pysbd(splitter.lang).segment(text))  # type: ignore[attr-defined]
@@ -97,10 +95,7 @@ def split_sentences(text: str, lang: str) -> list[str]:
     splitter = splitter_for(lang)
     out: list[str] = []
     for paragraph in _PARAGRAPH_BREAK.split(text):
-        if splitter.kind == "lines":
-            out.extend(line.strip() for line in paragraph.split("\n") if line.strip())
-        else:
-            out.extend(_split(paragraph, splitter))
+        out.extend(_split(paragraph, splitter))
     return out
 
 
