@@ -508,7 +508,7 @@ def reference_entities(ref: str, evidence: NameEvidence) -> list[Entity]:
         low = word.lower()
         if s in grouped:
             end = grouped[s]
-            out.append(Entity(TextSpan(ref[s:end], s, end), "number", str(int(re.sub(r"\D", "", ref[s:end])))))
+            out.append(Entity(TextSpan(ref[s:end], s, end), "number", _figure_value(ref[s:end])))
             while i + 1 < len(toks) and toks[i + 1][1] < end:
                 i += 1
         elif number_value(word, lang) is not None and any(c.isdigit() for c in word):
@@ -563,9 +563,16 @@ def _ngrams(hyp: str, n_max: int) -> list[TextSpan]:
 
 # A thousands separator: point, comma, apostrophe, or a space (French and ISO 31-0 write 40 000; a
 # run reads an NBSP as a space). Joining only adds readings (see _has_number), never removes one.
-_THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f'’ ](?=\d{3}(?!\d))")
+_SEPARATOR = "[.,\u00a0\u202f'’ ]"
+_THOUSANDS = re.compile(rf"(?<=\d){_SEPARATOR}(?=\d{{3}}(?!\d))")
 # A figure written in thousands groups: 1-3 digits, then groups of 3 (40 000, 40.000, 1,250,000).
-_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[.,\u00a0\u202f'’ ]\d{3}(?!\d))+")
+_GROUPS_OF_3 = rf"\d{{1,3}}(?:{_SEPARATOR}\d{{3}}(?!\d))+"
+_GROUPED = re.compile(rf"(?<![\d.,]){_GROUPS_OF_3}")
+
+
+def _figure_value(figure: str) -> str:
+    """The value of a figure as the entities write it (40 000 → "40000")."""
+    return str(int(re.sub(r"\D", "", figure)))
 
 
 def _has_number(value: str, hyp: str, hyp_lang: str) -> bool:
@@ -667,15 +674,19 @@ def _wrong_counterpart(ent: Entity, hyp: str, hyp_lang: str, others: list[Entity
 # (来自40个国家的300多名代表), which the word tokenizer returns as one token.
 _FIGURE = re.compile(
     r"(?<!\d)(?:(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])|(?<![^\W\d_]))"
-    r"(?:\d{1,3}(?:[.,\u00a0\u202f'’ ]\d{3}(?!\d))+|\d+)"
+    rf"(?:{_GROUPS_OF_3}|\d+)"
 )
 
 
-def _figures(hyp: str) -> list[tuple[str, TextSpan]]:
-    """The version's figures with their values (Arabic-Indic digits read as digits)."""
-    text = hyp.translate(_AR_DIGITS)  # one character for one: offsets hold
-    return [(str(int(re.sub(r"\D", "", m.group()))), TextSpan(hyp[m.start() : m.end()], m.start(), m.end()))
-            for m in _FIGURE.finditer(text)]  # fmt: skip
+@lru_cache(maxsize=4096)
+def _figures(text: str) -> tuple[tuple[str, TextSpan], ...]:
+    """The figures of a text with their values (Arabic-Indic digits read as digits); memoised, as
+    ``_has_number`` asks for every entity of a bead."""
+    digits = text.translate(_AR_DIGITS)  # one character for one: offsets hold
+    return tuple(
+        (_figure_value(m.group()), TextSpan(text[m.start() : m.end()], m.start(), m.end()))
+        for m in _FIGURE.finditer(digits)
+    )
 
 
 def _wrong_figure(ent: Entity, ref: str, hyp: str, ref_values: set[str], taken: set[int]) -> TextSpan | None:
